@@ -1,0 +1,1 @@
+"""Sample programmes: published source tables, their configs and imported masters."""

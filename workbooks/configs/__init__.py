@@ -1,0 +1,1 @@
+"""Office configs for the sample programmes."""

@@ -1,0 +1,5 @@
+"""`python -m xltasks` runs the command line."""
+
+from xltasks.cli import main
+
+main()

@@ -1,0 +1,180 @@
+"""The terminal view: arguments -> one action -> a rich summary or --json; exit codes 0 ok, 1 input errors, 2 cannot run."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from xltasks import __version__
+from xltasks.core.config import Config, ConfigError, parse_config
+from xltasks.core.findings import Finding, SourceError
+from xltasks.files.safe_write import WriteRefused
+
+EXIT_OK, EXIT_INPUT_ERRORS, EXIT_CANNOT_RUN = 0, 1, 2
+SEVERITY_STYLE = {"error": ("错误", "bold red"), "warning": ("提示", "yellow"), "info": ("信息", "cyan")}
+
+
+class CannotRun(Exception):
+    """The command could not do its job (bad config, unreadable source, target locked); message in Chinese."""
+
+    def __init__(self, message: str, finding: Finding | None = None):
+        super().__init__(message)
+        self.finding = finding
+
+
+def console() -> Console:
+    return Console(soft_wrap=False, highlight=False)
+
+
+def load_config(path: str | None) -> Config:
+    if path is None:
+        return parse_config(None)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CannotRun(f"无法读取配置文件“{path}”：{exc}") from exc
+    try:
+        return parse_config(text)
+    except ConfigError as exc:
+        raise CannotRun(f"配置文件“{path}”有误：{exc}") from exc
+
+
+def emit_json(data: dict) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def print_findings(out: Console, findings: list[Finding], limit: int = 200) -> None:
+    for f in findings[:limit]:
+        label, style = SEVERITY_STYLE[f.severity]
+        out.print(f"[{style}]【{label}】[/]{escape(f.message)}")
+    if len(findings) > limit:
+        out.print(f"……另有{len(findings) - limit}条，见总台账“导入提示”表或 --json 输出。")
+
+
+JSON_HELP = "输出机器可读的JSON结果。/ Print a machine-readable JSON result on stdout."
+CONFIG_HELP = "配置文件（TOML），未写的项用默认值。/ Office settings (TOML) over the defaults."
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, help=(
+    "xltasks：任务分解表的导入、下发、校验与汇总。\n\n"
+    "xltasks: import a published task table, split it into return workbooks, validate the returns and merge them "
+    "into the master."))
+@click.version_option(__version__, "-V", "--version", message="xltasks %(version)s")
+def cli() -> None:
+    pass
+
+
+@cli.command("import", help=(
+    "把发布的任务分解表（.xlsx/.xls/.ods/.docx）导入为任务总台账。\n\n"
+    "Import a published task table (.xlsx/.xls/.ods/.docx) into a new master workbook.\n\n"
+    "SOURCE：任务分解表文件 / the published table."))
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("-o", "--output", "master", required=True, type=click.Path(path_type=Path),
+              help="总台账输出路径（.xlsx）。/ Where to write the master workbook.")
+@click.option("--config", "config_path", type=click.Path(), help=CONFIG_HELP)
+@click.option("--force", is_flag=True, help="总台账已存在时覆盖（原文件自动备份）。/ Replace an existing master (kept as a backup).")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def import_command(source: Path, master: Path, config_path: str | None, force: bool, as_json: bool) -> None:
+    from xltasks.actions.import_table import import_table
+
+    if master.suffix.lower() != ".xlsx":
+        raise CannotRun(f"总台账必须保存为 .xlsx 文件，当前为“{master.name}”。")
+    try:
+        result = import_table(source, master, load_config(config_path), force=force)
+    except SourceError as exc:
+        raise CannotRun(exc.finding.message, exc.finding) from exc
+    except WriteRefused as exc:
+        raise CannotRun(str(exc)) from exc
+    if as_json:
+        emit_json(result.to_json())
+        return
+    render_import(result)
+
+
+def render_import(result) -> None:
+    out = console()
+    p = result.programme
+    table = Table(title=f"导入完成：{p.title or result.source.name}", show_header=False)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    table.add_row("来源文件", str(result.source))
+    table.add_row("总台账", str(result.master))
+    table.add_row("任务", f"{len(p.tasks)}项（编号任务{p.numbered_tasks}项，{len(p.sections)}个部分）")
+    table.add_row("牵头单位", f"{len(p.lead_units)}个：" + "、".join(p.lead_units))
+    counts = {s: sum(1 for f in p.findings if f.severity == s) for s in ("warning", "info")}
+    table.add_row("需核对", f"{counts['warning']}条提示，{counts['info']}条信息")
+    if result.backup:
+        table.add_row("原总台账备份", str(result.backup))
+    out.print(table)
+    print_findings(out, p.findings)
+
+
+@cli.command("demo", help=(
+    "用自带的两个示例项目（雁塔区、铜川市）演示：导入任务分解表，生成总台账。\n\n"
+    "Run the main job on the shipped sample programmes (Yanta, Tongchuan): import their tables into masters."))
+@click.option("-o", "--output", "out_dir", default="xltasks-demo", show_default=True, type=click.Path(path_type=Path),
+              help="演示结果存放的文件夹。/ Folder for the demo's workbooks.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def demo_command(out_dir: Path, as_json: bool) -> None:
+    from xltasks.actions.demo import run_demo
+
+    try:
+        results = run_demo(out_dir)
+    except (SourceError, WriteRefused, OSError) as exc:
+        raise CannotRun(f"演示未能完成：{getattr(exc, 'finding', None) and exc.finding.message or exc}") from exc
+    if as_json:
+        emit_json({"output": str(out_dir), "programmes": [r.to_json() for r in results]})
+        return
+    for result in results:
+        render_import(result)
+    console().print(f"\n演示完成，总台账在文件夹“{out_dir}”中。")
+
+
+_CLICK_MESSAGES = [
+    (r"Missing argument '(.+?)'\.", r"缺少参数 \1。"),
+    (r"Missing option '(.+?)'.*", r"缺少选项 \1。"),
+    (r"No such option: (\S+)", r"没有选项 \1。"),
+    (r"No such command '(.+?)'\.", r"没有子命令“\1”，可用：import、demo。"),
+    (r"Option '(.+?)' requires an argument\.", r"选项 \1 需要一个值。"),
+    (r"Got unexpected extra arguments? \((.+)\)", r"多余的参数：\1。"),
+]
+
+
+def _chinese_usage(message: str) -> str:
+    for pattern, replacement in _CLICK_MESSAGES:
+        if re.match(pattern, message):
+            return re.sub(pattern, replacement, message)
+    return message
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the command, turn every refusal into a Chinese message and the contract's exit code."""
+    as_json = "--json" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="xltasks", standalone_mode=False)
+    except click.UsageError as exc:
+        message = f"参数有误：{_chinese_usage(exc.format_message())}（查看帮助：xltasks --help）"
+        _fail(message, None, as_json)
+    except CannotRun as exc:
+        _fail(str(exc), exc.finding, as_json)
+    except click.Abort:
+        click.echo("已取消。", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(EXIT_OK)
+
+
+def _fail(message: str, found: Finding | None, as_json: bool) -> None:
+    if as_json:
+        emit_json({"error": found.to_dict() if found else {"code": "command.cannot-run", "message": message}})
+    else:
+        Console(stderr=True, highlight=False).print(f"[bold red]无法执行：[/]{escape(message)}")
+    sys.exit(EXIT_CANNOT_RUN)

@@ -1,0 +1,85 @@
+"""Settings that differ between offices: status colours and labels, warning window, header synonyms, units."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+
+STATUSES = ("done", "on_track", "due_soon", "overdue", "not_reported", "rejected")
+HEADER_FIELDS = ("number", "title", "content", "lead", "coop", "deadline", "remarks")
+
+
+class ConfigError(Exception):
+    """The config file is missing, not TOML, or has a value of the wrong kind; the message says which."""
+
+
+@dataclass(frozen=True)
+class Config:
+    warning_days: int
+    status_labels: dict[str, str]
+    status_colors: dict[str, str]
+    headers: dict[str, tuple[str, ...]]
+    known_units: tuple[str, ...] = ()
+    aliases: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def canonical(self, name: str) -> str:
+        return self.aliases.get(name, name)
+
+
+def _merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = _merge(base[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def default_toml() -> str:
+    return resources.files("xltasks").joinpath("default_config.toml").read_text(encoding="utf-8")
+
+
+def _str_list(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"配置项 {where} 应为文字列表，例如 [\"市民政局\", \"市财政局\"]。")
+    return tuple(value)
+
+
+def config_from_dict(data: dict) -> Config:
+    """Build a Config from parsed TOML laid over the defaults, checking each value's kind."""
+    data = _merge(tomllib.loads(default_toml()), data)
+    status = data.get("status", {})
+    days = status.get("warning_days")
+    if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+        raise ConfigError("配置项 status.warning_days 应为不小于0的整数（天数）。")
+    colors = {k: str(v).lstrip("#").upper() for k, v in status.get("colors", {}).items()}
+    for key in STATUSES:
+        if len(colors.get(key, "")) != 6 or any(c not in "0123456789ABCDEF" for c in colors[key]):
+            raise ConfigError(f"配置项 status.colors.{key} 应为6位十六进制颜色，例如 \"FFC7CE\"。")
+    headers = {key: _str_list(data["headers"].get(key, []), f"headers.{key}") for key in HEADER_FIELDS}
+    units = data.get("units", {})
+    aliases = units.get("aliases", {})
+    if not all(isinstance(v, str) for v in aliases.values()):
+        raise ConfigError("配置项 units.aliases 的每一项应为 别名 = \"规范名称\"。")
+    groups = {name: _str_list(members, f"units.groups.{name}") for name, members in units.get("groups", {}).items()}
+    return Config(
+        warning_days=days,
+        status_labels={k: str(v) for k, v in status.get("labels", {}).items()},
+        status_colors=colors,
+        headers=headers,
+        known_units=_str_list(units.get("known", []), "units.known"),
+        aliases=dict(aliases),
+        groups=groups,
+    )
+
+
+def parse_config(text: str | None) -> Config:
+    """The defaults, with an office's TOML text (if any) laid over them."""
+    try:
+        data = tomllib.loads(text) if text else {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件不是有效的TOML格式：{exc}") from exc
+    return config_from_dict(data)

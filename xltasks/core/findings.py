@@ -1,0 +1,72 @@
+"""Findings: the closed set of codes, their severities and their Chinese messages, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+
+# code -> (severity, message template). The template is filled with the finding's details; it says what is
+# wrong and, where it can, what to do. Codes are stable: scripts rely on them; add new ones, never rename.
+CODES: dict[str, tuple[Severity, str]] = {
+    # The source file as a whole: import cannot go on (the command exits with 2).
+    "source.missing": ("error", "找不到文件“{path}”，请检查路径是否正确。"),
+    "source.not-a-file": ("error", "“{path}”不是文件（可能是文件夹）。"),
+    "source.empty": ("error", "文件“{path}”是空文件（0字节），请重新获取原件。"),
+    "source.unsupported": ("error", "文件“{path}”不是可导入的表格：请提供 .xlsx、.xls、.xlsb、.ods 或 .docx 文件。"),
+    "source.encrypted": ("error", "文件“{path}”设置了打开密码，无法读取。请在Excel/WPS中取消密码后另存，再导入。"),
+    "source.corrupt": ("error", "文件“{path}”已损坏或不完整（{detail}），请向发文单位重新索取原件。"),
+    "source.too-large": ("error", "文件“{path}”解压后过大（{detail}），疑似异常文件，已停止读取。"),
+    "source.hostile": ("error", "文件“{path}”含有不安全的内容（{detail}），已停止读取。"),
+    "source.no-table": ("error", "在“{path}”中没有找到任务表：{detail}"),
+    "source.no-tasks": ("error", "在“{path}”的任务表中没有读到任何任务（表头在{cell}）。"),
+    # What the importer noticed inside the table: the task is kept as written, the coordinator decides.
+    "import.stray-text": ("warning", "{where}「{field}」的内容末尾有疑似从别处混入的文字“{detail}”，已原样保留，请核对原件。"),
+    "import.lead-in-coop": ("warning", "{where}牵头单位“{detail}”同时列在配合单位中，已原样保留，请核对。"),
+    "import.lead-missing": ("warning", "{where}有任务内容但没有牵头单位，请在总台账中补充。"),
+    "import.content-missing": ("warning", "{where}有牵头单位但没有任务内容，未作为任务导入。"),
+    "import.deadline-missing": ("warning", "{where}没有完成时限，上方也没有可沿用的时限，请补充。"),
+    "import.deadline-unparsed": ("warning", "{where}完成时限“{detail}”无法识别为日期，已原样保留，状态计算时按无期限处理。"),
+    "import.multiple-leads": ("info", "{where}有{detail}个牵头单位，各自分别报送。"),
+    "import.unit-group": ("info", "“{detail}”是单位组而不是单个单位，可在配置文件[units.groups]中列出其成员。"),
+    "import.unit-unknown": ("warning", "{where}单位“{detail}”不在配置的单位名单中，请核对名称。"),
+    "import.unit-near-duplicate": ("warning", "单位“{detail}”名称相近，可能是同一单位；如是，请在配置文件[units.aliases]中登记别名。"),
+    "import.unit-alias": ("info", "{where}单位“{detail}”按配置的别名归并。"),
+    "import.duplicate-task": ("warning", "{where}的任务内容与{detail}完全相同，两条都已导入，请核对是否重复。"),
+    "import.roster-unmatched": ("info", "领导小组名单中“{detail}”的职务未能对应到任务表中的单位。"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, pinned to where it was found; `message` is ready for a clerk to read."""
+
+    code: str
+    severity: Severity
+    path: str
+    sheet: str | None
+    cell: str | None
+    task_id: str | None
+    field: str | None
+    message: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def finding(code: str, *, path: str = "", sheet: str | None = None, cell: str | None = None,
+            task_id: str | None = None, field: str | None = None, detail: str = "") -> Finding:
+    """Make a finding from its code; the message names the place as a clerk would say it."""
+    severity, template = CODES[code]
+    where = f"「{sheet}」{cell}单元格：" if sheet and cell else (f"{cell}单元格：" if cell else "")
+    message = template.format(path=path, cell=cell or "", field=field or "", detail=detail, where=where)
+    return Finding(code, severity, path, sheet, cell, task_id, field, message)
+
+
+class SourceError(Exception):
+    """The source could not be read as a task table at all; carries the finding that says why."""
+
+    def __init__(self, found: Finding):
+        super().__init__(found.message)
+        self.finding = found

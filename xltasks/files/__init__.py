@@ -1,0 +1,1 @@
+"""Reading and writing files: source tables, workbooks, the master."""

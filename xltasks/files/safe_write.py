@@ -1,0 +1,78 @@
+"""Write a workbook without ever leaving a half-written or lost file: lock check, temp file, backup, atomic move."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+MAX_CELL_CHARS = 32_767
+KEEP_BACKUPS = 5
+
+
+class WriteRefused(Exception):
+    """The target could not be written (open in Excel, exists, folder missing); the message says why in Chinese."""
+
+
+def lock_file(path: Path) -> Path | None:
+    """Excel's and WPS's owner file (~$name.xlsx) beside a workbook means someone has it open."""
+    for candidate in (path.with_name("~$" + path.name), path.with_name("~$" + path.name[2:])):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def cell_text(value: object) -> object:
+    """A value safe to put in a cell: illegal control characters dropped, text within Excel's 32,767 limit."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        return value[:MAX_CELL_CHARS]
+    return value
+
+
+def backup_name(path: Path, now: dt.datetime) -> Path:
+    return path.with_name(f"{path.stem}.备份-{now:%Y%m%d-%H%M%S}{path.suffix}")
+
+
+def _prune_backups(path: Path) -> None:
+    pattern = re.compile(re.escape(path.stem) + r"\.备份-\d{8}-\d{6}" + re.escape(path.suffix) + "$")
+    backups = sorted(p for p in path.parent.iterdir() if pattern.match(p.name))
+    for old in backups[:-KEEP_BACKUPS]:
+        old.unlink(missing_ok=True)
+
+
+def write_atomically(path: Path, save: Callable[[Path], None], *, replace: bool) -> Path | None:
+    """Save through `save(temp_path)`, then move into place; keep the old file as a timestamped backup.
+
+    Returns the backup's path when an existing file was replaced. On any failure the target is untouched.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise WriteRefused(f"输出文件夹“{path.parent}”不存在，请先创建。")
+    if path.exists() and not replace:
+        raise WriteRefused(f"“{path}”已存在。为避免覆盖已有总台账，请换一个文件名，或加 --force 覆盖（原文件会自动备份）。")
+    lock = lock_file(path)
+    if lock:
+        raise WriteRefused(f"“{path.name}”正在被打开（发现锁文件“{lock.name}”），请先在Excel/WPS中关闭后再试。")
+    fd, temp_name = tempfile.mkstemp(prefix=".xltasks-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    temp = Path(temp_name)
+    backup = None
+    try:
+        save(temp)
+        if path.exists():
+            backup = backup_name(path, dt.datetime.now())
+            shutil.copy2(path, backup)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    if backup:
+        _prune_backups(path)
+    return backup

@@ -1,0 +1,86 @@
+"""Look at a file before any library parses it: kind by its first bytes, encryption, zip bombs, XML entities."""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from pathlib import Path
+
+from xltasks.core.findings import SourceError, finding
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024  # a real workbook or document is far below this
+MAX_RATIO = 200  # XML deflates 10-30x; a member that claims more than this is a bomb
+MAX_MEMBERS = 20_000
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods"}
+DOCUMENT_SUFFIXES = {".docx", ".docm"}
+
+
+def _zip_kind(zf: zipfile.ZipFile) -> str:
+    names = set(zf.namelist())
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "xl/workbook.bin" in names:
+        return "xlsb"
+    if "content.xml" in names and "mimetype" in names and b"spreadsheet" in zf.read("mimetype")[:100]:
+        return "ods"
+    return ""
+
+
+def _check_zip(zf: zipfile.ZipFile, path: str) -> None:
+    """Refuse zip bombs and XML with a DOCTYPE (entity expansion) before any parser sees them."""
+    members = zf.infolist()
+    if len(members) > MAX_MEMBERS:
+        raise SourceError(finding("source.too-large", path=path, detail=f"含{len(members)}个部件"))
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNZIPPED_BYTES:
+        raise SourceError(finding("source.too-large", path=path, detail=f"约{total // 2**20} MB"))
+    for member in members:
+        if member.file_size > 10 * 2**20 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+            raise SourceError(finding("source.too-large", path=path, detail=f"部件{member.filename}压缩比异常"))
+        if member.filename.endswith((".xml", ".rels")):
+            with zf.open(member) as stream:
+                head = stream.read(4096)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise SourceError(finding("source.hostile", path=path, detail=f"{member.filename}中有DOCTYPE/ENTITY声明"))
+
+
+def sniff(path: Path) -> str:
+    """The kind of a source file ("xlsx", "xls", "xlsb", "ods", "docx"); raises SourceError with the reason if unusable."""
+    shown = str(path)
+    if not path.exists():
+        raise SourceError(finding("source.missing", path=shown))
+    if not path.is_file():
+        raise SourceError(finding("source.not-a-file", path=shown))
+    size = path.stat().st_size
+    if size == 0:
+        raise SourceError(finding("source.empty", path=shown))
+    if size > MAX_FILE_BYTES:
+        raise SourceError(finding("source.too-large", path=shown, detail=f"{size // 2**20} MB"))
+    with path.open("rb") as f:
+        head = f.read(8)
+        if head == OLE_MAGIC:
+            f.seek(0)
+            if _ENCRYPTED_STREAM in f.read(min(size, 4 * 2**20)):
+                raise SourceError(finding("source.encrypted", path=shown))
+            return "xls"
+    if head.startswith(ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                kind = _zip_kind(zf)
+                if not kind:
+                    raise SourceError(finding("source.unsupported", path=shown))
+                _check_zip(zf, shown)
+                return kind
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, KeyError, ValueError) as exc:
+            raise SourceError(finding("source.corrupt", path=shown, detail=f"压缩包无法解开：{exc}")) from exc
+    suffix = path.suffix.lower()
+    if suffix in SPREADSHEET_SUFFIXES | DOCUMENT_SUFFIXES:
+        raise SourceError(finding("source.corrupt", path=shown, detail=f"扩展名是{suffix}，但内容不是该格式"))
+    raise SourceError(finding("source.unsupported", path=shown))
