@@ -23,14 +23,14 @@ HEADER_ROW = 2
 
 # (key, header, width). The merge fills the columns from "status" on; headers are how every reader finds them.
 TASK_COLUMNS = [
-    ("task_id", "任务编号", 11), ("section", "所属部分", 16), ("number", "序号", 5), ("sub", "子项", 5),
-    ("title", "任务名称", 14), ("content", "任务内容", 46), ("lead_units", "牵头单位", 14),
-    ("coop_units", "配合单位", 20), ("deadline_text", "完成时限", 10), ("due", "截止日期", 11),
-    ("ongoing", "持续性任务", 7), ("source", "来源位置", 10), ("remarks", "原表备注", 10),
-    ("status", "进展状态", 8), ("progress", "完成进度(%)", 7), ("progress_text", "进展情况", 30),
-    ("problems", "存在问题", 18), ("next_steps", "下步计划", 18), ("done_date", "实际完成日期", 11),
-    ("note", "备注", 12), ("reported_by", "报送单位", 12), ("reported_on", "报送日期", 11),
-    ("state", "当前状态", 10),
+    ("task_id", "任务编号", 10.5), ("section", "所属部分", 12), ("number", "序号", 4.5), ("sub", "子项", 4.5),
+    ("title", "任务名称", 12), ("content", "任务内容", 40), ("lead_units", "牵头单位", 11),
+    ("coop_units", "配合单位", 14), ("deadline_text", "完成时限", 8.5), ("due", "截止日期", 10.5),
+    ("ongoing", "持续性任务", 5.5), ("source", "来源位置", 8), ("remarks", "原表备注", 8),
+    ("status", "进展状态", 7), ("progress", "完成进度(%)", 7), ("progress_text", "进展情况", 30),
+    ("problems", "存在问题", 18), ("next_steps", "下步计划", 18), ("done_date", "实际完成日期", 10.5),
+    ("note", "备注", 10), ("reported_by", "报送单位", 10), ("reported_on", "报送日期", 10.5),
+    ("state", "当前状态", 8),
 ]
 INPUT_KEYS = {"status", "progress", "progress_text", "problems", "next_steps", "done_date", "note",
               "reported_by", "reported_on", "state"}
@@ -66,8 +66,8 @@ def _task_values(programme: Programme) -> list[dict]:
 
 
 def _write_table(ws: Worksheet, title: str, columns: list[tuple[str, str, float]], rows: list[dict],
-                 *, input_keys: set[str] = frozenset()) -> None:
-    write_title(ws, title, len(columns))
+                 *, input_keys: set[str] = frozenset(), pages_across: int = 1) -> None:
+    write_title(ws, title)
     write_header_row(ws, HEADER_ROW, [c[1] for c in columns], [c[2] for c in columns])
     for r, values in enumerate(rows, start=HEADER_ROW + 1):
         for c, (key, _, _) in enumerate(columns, start=1):
@@ -84,7 +84,7 @@ def _write_table(ws: Worksheet, title: str, columns: list[tuple[str, str, float]
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
     last = ws.cell(row=max(HEADER_ROW, HEADER_ROW + len(rows)), column=len(columns))
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last.coordinate}"
-    setup_print(ws, title_rows=f"1:{HEADER_ROW}", header_text=title)
+    setup_print(ws, title_rows=f"1:{HEADER_ROW}", pages_across=pages_across)
 
 
 def _unit_rows(programme: Programme) -> list[dict]:
@@ -134,7 +134,7 @@ HELP_TEXT = [
 def _write_help(ws: Worksheet, programme: Programme, source: str) -> None:
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 90
-    write_title(ws, f"{programme.title or '任务总台账'} 使用说明", 2)
+    write_title(ws, f"{programme.title or '任务总台账'} 使用说明")
     facts = [("来源文件", source), ("导入时间", dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
              ("任务数", f"{len(programme.tasks)}项（编号任务{programme.numbered_tasks}项，"
                         f"{len(programme.sections)}个部分）"),
@@ -163,7 +163,7 @@ def build_master(programme: Programme, source: str, source_sha256: str) -> Workb
     ws = wb.active
     ws.title = TASK_SHEET
     _write_table(ws, f"{programme.title or '任务总台账'}（总台账）", TASK_COLUMNS, _task_values(programme),
-                 input_keys=INPUT_KEYS)
+                 input_keys=INPUT_KEYS, pages_across=2)
     _write_table(wb.create_sheet(UNIT_SHEET), "单位名单", UNIT_COLUMNS, _unit_rows(programme))
     if programme.roster:
         rows = [{"role": m.role, "name": m.name, "post": m.post, "unit": m.unit} for m in programme.roster]

@@ -17,17 +17,21 @@ WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 WRAP_CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
 
-def setup_print(ws: Worksheet, *, title_rows: str, landscape: bool = True, header_text: str = "") -> None:
-    """A4, fit to the page width, title rows repeated on every page, page numbers in Chinese."""
+def setup_print(ws: Worksheet, *, title_rows: str, landscape: bool = True, header_text: str = "",
+                pages_across: int = 1) -> None:
+    """A4, fitted to `pages_across` pages wide (two for the 23-column task list: one would print 5-point text),
+    title rows repeated on every page and column A repeated on the pages to the right, page numbers in Chinese."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToWidth = pages_across
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if pages_across > 1:
+        ws.print_title_cols = "A:A"
     ws.print_title_rows = title_rows
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.print_options.horizontalCentered = True
+    ws.page_margins.top = ws.page_margins.bottom = 0.7
+    ws.page_margins.header = ws.page_margins.footer = 0.3
     if header_text:
         ws.oddHeader.center.text = header_text
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
@@ -40,8 +44,8 @@ def write_header_row(ws: Worksheet, row: int, headers: list[str], widths: list[f
         ws.column_dimensions[cell.column_letter].width = width
 
 
-def write_title(ws: Worksheet, text: str, width: int) -> None:
+def write_title(ws: Worksheet, text: str) -> None:
+    """The sheet's title in A1, left-aligned and not merged, so it prints whole on the first page across."""
     ws.cell(row=1, column=1, value=text).font = TITLE_FONT
-    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws.cell(row=1, column=1).alignment = Alignment(horizontal="left", vertical="center")
     ws.row_dimensions[1].height = 28

@@ -1,0 +1,34 @@
+"""The JSON Schemas in schemas/ (shipped as xltasks.schemas), loaded once and cross-referenced by file name."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+
+@cache
+def _registry() -> Registry:
+    resources_by_name = []
+    for entry in resources.files("xltasks.schemas").iterdir():
+        if entry.name.endswith(".schema.json"):
+            schema = json.loads(entry.read_text(encoding="utf-8"))
+            resource = Resource.from_contents(schema)
+            resources_by_name += [(entry.name, resource), (schema["$id"], resource)]
+    return Registry().with_resources(resources_by_name)
+
+
+def load_schema(name: str) -> dict:
+    """A schema by file stem, e.g. "import-result"."""
+    return _registry().contents(f"{name}.schema.json")
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """A compiled validator for one schema, with references to its sibling schemas resolved."""
+    schema = load_schema(name)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, registry=_registry())
