@@ -58,7 +58,7 @@ def cli_json(*args: str) -> tuple[int, dict]:
 
 
 def write_table(path: Path, rows: list[list[object]], merges: list[str] = (), sheet: str = "Sheet1") -> Path:
-    """A source table as an xlsx: rows from A1, merges as "A3:A5"."""
+    """A source table as an xlsx: rows from A1, merges as "A3:A5"; "=..." strings are stored as text."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -66,6 +66,10 @@ def write_table(path: Path, rows: list[list[object]], merges: list[str] = (), sh
     ws.title = sheet
     for row in rows:
         ws.append(row)
+    for cells in ws.iter_rows():
+        for cell in cells:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text that looks like a formula, as a clerk typed it ('=...)
     for ref in merges:
         ws.merge_cells(ref)
     wb.save(path)
