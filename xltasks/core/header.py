@@ -78,10 +78,22 @@ def _columns(grid: Grid, top: int, two_rows: bool, synonyms: dict[str, tuple[str
             columns = {k: v for k, v in columns.items() if v != col or k == name}
             columns[name] = col
     # One label over two columns, e.g. 颗粒化任务清单 over a short title and the detail: title, then content.
-    if "content" in columns and "title" not in columns and _span(upper, columns["content"]) == 2:
+    if "content" in columns and "title" not in columns and (
+            _span(upper, columns["content"]) == 2 or _blank_label_over_data(grid, top, two_rows, columns)):
         columns["title"] = columns["content"]
         columns["content"] += 1
     return columns
+
+
+def _blank_label_over_data(grid: Grid, top: int, two_rows: bool, columns: dict[str, int]) -> bool:
+    """The label's right neighbour has no label but data below: a merge the file did not keep (.ods, text exports)."""
+    col = columns["content"] + 1
+    header_rows = grid.rows[top - 1: top + 1 if two_rows else top]
+    if col in columns.values() or any(col > len(r) or r[col - 1].text for r in header_rows):
+        return False
+    below = grid.rows[top + (1 if two_rows else 0): top + 11]
+    both = sum(1 for r in below if len(r) >= col and r[col - 2].text and r[col - 1].text)
+    return both >= 2
 
 
 def _score(columns: dict[str, int]) -> int:
