@@ -129,3 +129,13 @@ def test_readme_has_the_two_commands_and_ci_runs_the_test_one():
     assert 'pip install . && xltasks demo' in readme
     assert 'pip install -e ".[test]" && pytest' in readme and 'pip install -e ".[test]" && pytest' in ci
     assert os.access(root / ".ci" / "run", os.X_OK)
+
+
+def test_columns_a_programme_lacks_are_hidden_not_removed(tmp_path):
+    master = tmp_path / "m.xlsx"
+    import_table(SOURCES / "yanta-tasks.xlsx", master, parse_config(None))
+    ws = load_workbook(master)["任务清单"]
+    hidden = {ws.cell(row=2, column=c).value for c in range(1, ws.max_column + 1)
+              if ws.column_dimensions[ws.cell(row=2, column=c).column_letter].hidden}
+    assert hidden == {"所属部分", "子项", "任务名称", "原表备注"}
+    assert [c.value for c in ws[2]] == [h for _, h, _ in TASK_COLUMNS]

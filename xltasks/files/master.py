@@ -35,6 +35,9 @@ TASK_COLUMNS = [
 INPUT_KEYS = {"status", "progress", "progress_text", "problems", "next_steps", "done_date", "note",
               "reported_by", "reported_on", "state"}
 DATE_FORMAT = "yyyy-mm-dd"
+# Source columns a programme may not have (Yanta has no sections, titles or sub-tasks): hidden, not removed,
+# so every master has the same columns and a coordinator can unhide them.
+HIDE_WHEN_EMPTY = {"section", "sub", "title", "remarks"}
 
 
 def _display_width(text: str) -> float:
@@ -81,6 +84,9 @@ def _write_table(ws: Worksheet, title: str, columns: list[tuple[str, str, float]
             if key in input_keys:
                 cell.fill = INPUT_FILL
         ws.row_dimensions[r].height = _row_height([(values.get(k), w) for k, _, w in columns])
+    for c, (key, _, _) in enumerate(columns, start=1):
+        if key in HIDE_WHEN_EMPTY and rows and all(values.get(key) in (None, "") for values in rows):
+            ws.column_dimensions[ws.cell(row=HEADER_ROW, column=c).column_letter].hidden = True
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
     last = ws.cell(row=max(HEADER_ROW, HEADER_ROW + len(rows)), column=len(columns))
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last.coordinate}"
