@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -169,6 +170,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_CANNOT_RUN)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours must still not show a clerk a traceback
+        if os.environ.get("XLTASKS_DEBUG"):
+            raise
+        _fail(f"xltasks 内部出错（{type(exc).__name__}: {str(exc)[:200]}）。请把命令和文件发给技术人员；"
+              "设置环境变量 XLTASKS_DEBUG=1 可看到详细信息。", None, as_json)
     sys.exit(EXIT_OK)
 
 
