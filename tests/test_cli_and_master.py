@@ -139,3 +139,10 @@ def test_columns_a_programme_lacks_are_hidden_not_removed(tmp_path):
               if ws.column_dimensions[ws.cell(row=2, column=c).column_letter].hidden}
     assert hidden == {"所属部分", "子项", "任务名称", "原表备注"}
     assert [c.value for c in ws[2]] == [h for _, h, _ in TASK_COLUMNS]
+
+
+def test_unknown_command_and_option_are_explained_in_chinese(capsys):
+    code, out, err = run(["imprt"], capsys)
+    assert code == 2 and "没有子命令“imprt”" in err and "Did you mean" not in err
+    code, out, err = run(["import", "--bogus"], capsys)
+    assert code == 2 and "没有选项 --bogus" in err

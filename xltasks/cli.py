@@ -141,8 +141,8 @@ def demo_command(out_dir: Path, as_json: bool) -> None:
 _CLICK_MESSAGES = [
     (r"Missing argument '(.+?)'\.", r"缺少参数 \1。"),
     (r"Missing option '(.+?)'.*", r"缺少选项 \1。"),
-    (r"No such option: (\S+)", r"没有选项 \1。"),
-    (r"No such command '(.+?)'\.", r"没有子命令“\1”，可用：import、demo。"),
+    (r"No such option:? '?([^'\s.]+)'?.*", r"没有选项 \1。"),
+    (r"No such command '(.+?)'\..*", r"没有子命令“\1”，可用：import、demo。"),
     (r"Option '(.+?)' requires an argument\.", r"选项 \1 需要一个值。"),
     (r"Got unexpected extra arguments? \((.+)\)", r"多余的参数：\1。"),
 ]

@@ -79,7 +79,7 @@ def sniff(path: Path) -> str:
                 _check_zip(zf, shown)
                 return kind
         except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, KeyError, ValueError) as exc:
-            raise SourceError(finding("source.corrupt", path=shown, detail=f"压缩包无法解开：{exc}")) from exc
+            raise SourceError(finding("source.corrupt", path=shown, detail="文件结构不完整，可能下载或复制时中断")) from exc
     suffix = path.suffix.lower()
     if suffix in SPREADSHEET_SUFFIXES | DOCUMENT_SUFFIXES:
         raise SourceError(finding("source.corrupt", path=shown, detail=f"扩展名是{suffix}，但内容不是该格式"))
