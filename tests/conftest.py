@@ -74,3 +74,13 @@ def write_table(path: Path, rows: list[list[object]], merges: list[str] = (), sh
         ws.merge_cells(ref)
     wb.save(path)
     return path
+
+
+def run(argv: list[str], capsys) -> tuple[int, str, str]:
+    """The command in-process, as the console script runs it: (exit code, stdout, stderr)."""
+    from xltasks.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    out = capsys.readouterr()
+    return exited.value.code, out.out, out.err

@@ -7,9 +7,8 @@ from msoffcrypto.format.ooxml import OOXMLFile
 import pytest
 from openpyxl import load_workbook
 
-from conftest import FOREIGN, SOURCES, write_table
+from conftest import FOREIGN, SOURCES, run, write_table
 from xltasks.actions.import_table import import_table, read_programme
-from xltasks.cli import main
 from xltasks.core.config import parse_config
 from xltasks.core.findings import SourceError
 
@@ -18,14 +17,6 @@ BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
                   b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
                   b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
                   b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&lol3;</t></si></sst>')
-
-
-def run(argv, capsys):
-    """The command in-process, as the console script runs it: (exit code, stdout, stderr)."""
-    with pytest.raises(SystemExit) as exited:
-        main(argv)
-    out = capsys.readouterr()
-    return exited.value.code, out.out, out.err
 
 
 def rewrite_zip(source, target, replace: dict[str, bytes]):

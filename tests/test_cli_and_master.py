@@ -5,8 +5,7 @@ import os
 import pytest
 from openpyxl import load_workbook
 
-from conftest import CONFIGS, SOURCES, cli_json, run_cli
-from test_bad_sources import run
+from conftest import CONFIGS, SOURCES, cli_json, run, run_cli
 from xltasks.actions.import_table import import_table
 from xltasks.core.config import parse_config
 from xltasks.core.schemas import validator

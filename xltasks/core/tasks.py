@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from xltasks.core.deadlines import Deadline
 
@@ -30,7 +30,6 @@ class Task:
     task_id: str = ""
     deadline_inherited: bool = False
     remarks: str = ""
-    notes: list[str] = field(default_factory=list)
 
     @property
     def source(self) -> str:
