@@ -117,6 +117,74 @@ def render_import(result) -> None:
     print_findings(out, p.findings)
 
 
+def _date_option(ctx, param, value: str | None):
+    if value is None:
+        return None
+    import datetime as dt
+
+    match = re.fullmatch(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*", value)
+    try:
+        return dt.date(*map(int, match.groups())) if match else dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"“{value}”不是日期，请写成 YYYY-MM-DD，例如 2026-11-30。") from None
+
+
+@cli.command("split", help=(
+    "把总台账拆分为本期各责任单位的报送表（每个单位一个 .xlsx，不含宏，自带下拉选项、填写检查和颜色提示）。\n\n"
+    "Split the master into one return workbook per responsible unit for a round (plain .xlsx that checks itself).\n\n"
+    "MASTER：总台账 / the master workbook."))
+@click.argument("master", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="报送表存放的文件夹（不存在则创建）。/ Folder for the return workbooks (created if missing).")
+@click.option("--round", "round_name", required=True,
+              help="报送期次，例如“2026年11月”，写入文件名和表中。/ The reporting round, e.g. 2026年11月.")
+@click.option("--units", multiple=True, metavar="单位",
+              help="只下发给这些单位（可重复，或用“、”隔开）。/ Only these units (repeat, or separate with 、).")
+@click.option("--coop", "with_coop", is_flag=True,
+              help="配合单位也报送：增加「配合任务」表，并为只配合的单位生成报送表。/ Cooperating units report too.")
+@click.option("--due", callback=_date_option, metavar="YYYY-MM-DD",
+              help="本期报送截止日期，写入填报说明。/ The date returns are due, shown to the clerk.")
+@click.option("--contact", default="", help="联系人和电话，写入填报说明。/ Whom the clerk should call.")
+@click.option("--config", "config_path", type=click.Path(), help=CONFIG_HELP)
+@click.option("--force", is_flag=True, help="本期报送表已存在时重新生成（原文件自动备份）。/ Replace existing returns (backed up).")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def split_command(master: Path, out_dir: Path, round_name: str, units: tuple[str, ...], with_coop: bool, due,
+                  contact: str, config_path: str | None, force: bool, as_json: bool) -> None:
+    from xltasks.actions.split import SplitRefused, split
+
+    config = load_config(config_path) if config_path else None
+    try:
+        result = split(master, out_dir, round_name, config, units=list(units), with_coop=with_coop, due=due,
+                       contact=contact, force=force)
+    except SourceError as exc:
+        raise CannotRun(exc.finding.message, exc.finding) from exc
+    except (SplitRefused, WriteRefused) as exc:
+        raise CannotRun(str(exc)) from exc
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        render_split(result)
+    if not result.files:
+        sys.exit(EXIT_INPUT_ERRORS)
+
+
+def render_split(result) -> None:
+    out = console()
+    table = Table(title=f"{result.round} 报送表已生成：{len(result.files)}个单位，文件夹“{result.output}”")
+    table.add_column("单位", no_wrap=True)
+    table.add_column("牵头任务", justify="right")
+    table.add_column("配合任务", justify="right")
+    table.add_column("文件", overflow="fold")
+    for f in result.files:
+        via = sorted(set(f.share.via_group.values()))
+        table.add_row(escape(f.share.unit + (f"（{'、'.join(via)}）" if via else "")), str(len(f.share.lead)),
+                      str(len(f.share.coop)), escape(f.path.name))
+    out.print(table)
+    if result.unassigned:
+        out.print(f"[yellow]有{len(result.unassigned)}项任务没有下发给任何单位，见下方提示。[/]")
+    print_findings(out, result.findings)
+
+
 @cli.command("demo", help=(
     "用自带的两个示例项目（雁塔区、铜川市）演示：导入任务分解表，生成总台账。\n\n"
     "Run the main job on the shipped sample programmes (Yanta, Tongchuan): import their tables into masters."))
@@ -142,8 +210,9 @@ _CLICK_MESSAGES = [
     (r"Missing argument '(.+?)'\.", r"缺少参数 \1。"),
     (r"Missing option '(.+?)'.*", r"缺少选项 \1。"),
     (r"No such option:? '?([^'\s.]+)'?.*", r"没有选项 \1。"),
-    (r"No such command '(.+?)'\..*", r"没有子命令“\1”，可用：import、demo。"),
+    (r"No such command '(.+?)'\..*", r"没有子命令“\1”，可用：import、split、demo。"),
     (r"Option '(.+?)' requires an argument\.", r"选项 \1 需要一个值。"),
+    (r"Invalid value for '(.+?)': (.*)", r"选项 \1 的值有误：\2"),
     (r"Got unexpected extra arguments? \((.+)\)", r"多余的参数：\1。"),
 ]
 

@@ -35,6 +35,18 @@ CODES: dict[str, tuple[Severity, str]] = {
     "import.unit-alias": ("info", "{where}单位“{detail}”按配置的别名归并。"),
     "import.duplicate-task": ("warning", "{where}的任务内容与{detail}完全相同，两条都已导入，请核对是否重复。"),
     "import.roster-unmatched": ("info", "领导小组名单中“{detail}”的职务未能对应到任务表中的单位。"),
+    # The master a command works from: the command cannot go on (exit 2).
+    "master.not-xltasks": ("error", "“{path}”不是 xltasks 生成的总台账（{detail}）。请先用 xltasks import 导入任务分解表生成总台账。"),
+    "master.missing-column": ("error", "总台账“{path}”的「{sheet}」表缺少“{field}”列，请恢复列名后再试。"),
+    "master.duplicate-id": ("error", "总台账“{path}”「{sheet}」{cell}的任务编号“{task_id}”与{detail}重复，请删除重复行后再试。"),
+    "master.no-tasks": ("error", "总台账“{path}”的「{sheet}」表中没有任务。"),
+    # What split noticed while sharing the tasks out: the files are still written.
+    "split.group-no-members": ("warning", "牵头单位“{detail}”是单位组，但没有列出成员单位，已为它单独生成一份报送表，请转发给各成员单位；"
+                                          "也可在总台账「单位名单」的“组成员”栏或配置文件[units.groups]中列出成员后重新下发。"),
+    "split.coop-group-skipped": ("warning", "配合单位“{detail}”是单位组，但没有列出成员单位，无法确定发给谁，未为它生成配合任务报送表；"
+                                            "可在总台账「单位名单」的“组成员”栏或配置文件[units.groups]中列出成员。"),
+    "split.no-lead": ("warning", "总台账「任务清单」{cell}的任务没有牵头单位，未下发给任何单位，请在总台账中补充牵头单位。"),
+    "split.row-no-id": ("warning", "总台账「任务清单」{cell}有任务内容但没有任务编号，未下发；请不要删改“任务编号”列。"),
 }
 
 

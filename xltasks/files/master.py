@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
-import unicodedata
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -14,7 +12,8 @@ from xltasks import __version__
 from xltasks.core.findings import Finding
 from xltasks.core.programme import Programme
 from xltasks.files.safe_write import cell_text
-from xltasks.files.style import BODY_FONT, BORDER, INPUT_FILL, WRAP_TOP, setup_print, write_header_row, write_title
+from xltasks.files.style import (BODY_FONT, BORDER, INPUT_FILL, WRAP_TOP, row_height, setup_print, write_header_row,
+                                 write_title)
 
 MASTER_FORMAT = "xltasks-master/1"
 TASK_SHEET, UNIT_SHEET, ROSTER_SHEET, FINDING_SHEET, HELP_SHEET, META_SHEET = (
@@ -38,21 +37,6 @@ DATE_FORMAT = "yyyy-mm-dd"
 # Source columns a programme may not have (Yanta has no sections, titles or sub-tasks): hidden, not removed,
 # so every master has the same columns and a coordinator can unhide them.
 HIDE_WHEN_EMPTY = {"section", "sub", "title", "remarks"}
-
-
-def _display_width(text: str) -> float:
-    return sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
-
-
-def _row_height(values: list[tuple[object, float]]) -> float:
-    """Enough height for the longest wrapped cell: Excel does not grow rows of a generated file by itself."""
-    lines = 1
-    for value, width in values:
-        if value is None:
-            continue
-        parts = str(value).splitlines() or [""]
-        lines = max(lines, sum(max(1, math.ceil(_display_width(p) / max(width - 1.5, 1))) for p in parts))
-    return min(409, 13.5 * lines + 4)
 
 
 def _task_values(programme: Programme) -> list[dict]:
@@ -83,7 +67,7 @@ def _write_table(ws: Worksheet, title: str, columns: list[tuple[str, str, float]
             cell.font, cell.border, cell.alignment = BODY_FONT, BORDER, WRAP_TOP
             if key in input_keys:
                 cell.fill = INPUT_FILL
-        ws.row_dimensions[r].height = _row_height([(values.get(k), w) for k, _, w in columns])
+        ws.row_dimensions[r].height = row_height([(values.get(k), w) for k, _, w in columns])
     for c, (key, _, _) in enumerate(columns, start=1):
         if key in HIDE_WHEN_EMPTY and rows and all(values.get(key) in (None, "") for values in rows):
             ws.column_dimensions[ws.cell(row=HEADER_ROW, column=c).column_letter].hidden = True
@@ -149,7 +133,7 @@ def _write_help(ws: Worksheet, programme: Programme, source: str) -> None:
         ws.cell(row=r, column=1, value=key).font = BODY_FONT
         cell = ws.cell(row=r, column=2, value=cell_text(text))
         cell.font, cell.alignment = BODY_FONT, WRAP_TOP
-        ws.row_dimensions[r].height = _row_height([(text, 90)])
+        ws.row_dimensions[r].height = row_height([(text, 90)])
     setup_print(ws, title_rows="1:1", landscape=False)
 
 

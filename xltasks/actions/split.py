@@ -1,0 +1,120 @@
+"""split: one return workbook (报送表) per responsible unit for a reporting round."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xltasks.core.assignment import Assignment, assign
+from xltasks.core.config import Config
+from xltasks.core.findings import Finding
+from xltasks.core.returns import return_file_name
+from xltasks.core.units import split_units
+from xltasks.files.master_read import MasterBook, read_master
+from xltasks.files.return_book import RoundInfo, build_return
+from xltasks.files.safe_write import WriteRefused, lock_file, write_atomically
+
+MAX_ROUND_CHARS = 40
+
+
+class SplitRefused(Exception):
+    """split cannot go on: an empty round name or a unit asked for that has no tasks; the message is Chinese."""
+
+
+@dataclass
+class ReturnFile:
+    path: Path
+    share: Assignment
+    backup: Path | None = None
+
+
+@dataclass
+class SplitResult:
+    master: Path
+    round: str
+    output: Path
+    files: list[ReturnFile]
+    groups: dict[str, tuple[str, ...]]
+    unassigned: list[str]
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The --json output (schemas/split-result.schema.json)."""
+        used = {g for f in self.files for g in f.share.via_group.values()}
+        return {
+            "master": str(self.master), "round": self.round, "output": str(self.output),
+            "files": [{"path": str(f.path), "unit": f.share.unit, "tasks": [t.task_id for t in f.share.lead],
+                       "coop_tasks": [t.task_id for t in f.share.coop], "via_group": dict(f.share.via_group)}
+                      for f in self.files],
+            "groups": {g: list(self.groups[g]) for g in sorted(used)},
+            "unassigned": self.unassigned,
+            "warnings": [f.to_dict() for f in self.findings],
+        }
+
+
+def _round_name(text: str) -> str:
+    name = " ".join(str(text).split())
+    if not name:
+        raise SplitRefused("请用 --round 指定报送期次，例如 --round 2026年11月。")
+    if len(name) > MAX_ROUND_CHARS:
+        raise SplitRefused(f"报送期次“{name[:20]}…”太长，请不超过{MAX_ROUND_CHARS}个字。")
+    return name
+
+
+def _chosen(shares: list[Assignment], wanted: list[str], book: MasterBook) -> list[Assignment]:
+    """Only the units asked for (by name or alias, several per option allowed: "A、B")."""
+    if not wanted:
+        return shares
+    names = [book.aliases.get(n, n) for w in wanted for n in split_units(w)]
+    by_name = {s.unit: s for s in shares}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise SplitRefused(f"没有要下发给“{'、'.join(unknown)}”的任务。本期可下发的单位："
+                           f"{'、'.join(by_name)}。")
+    return [by_name[n] for n in dict.fromkeys(names)]
+
+
+def _unique_paths(out_dir: Path, round_name: str, shares: list[Assignment]) -> list[Path]:
+    """One file name per unit; two units whose names clean up the same get "-2", "-3"."""
+    paths: list[Path] = []
+    for share in shares:
+        path = out_dir / return_file_name(round_name, share.unit)
+        n = 1
+        while path in paths:
+            n += 1
+            path = path.with_name(path.name.replace("-报送表.xlsx", f"-{n}-报送表.xlsx"))
+        paths.append(path)
+    return paths
+
+
+def split(master: Path, out_dir: Path, round_name: str, config: Config | None = None, *,
+          units: list[str] = (), with_coop: bool = False, due: dt.date | None = None, contact: str = "",
+          force: bool = False) -> SplitResult:
+    """Read the master, share its tasks out and write every unit's return; nothing is written if any target
+    is refused (exists without `force`, or open in Excel)."""
+    round_name = _round_name(round_name)
+    book = read_master(Path(master))
+    groups = dict(book.groups)
+    if config is not None:
+        groups.update(config.groups)
+    shares, findings = assign(book.tasks, groups, with_coop=with_coop, path=str(master))
+    unassigned = [t.task_id for t in book.tasks if not any(t in s.lead for s in shares)]
+    shares = _chosen(shares, list(units), book)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = _unique_paths(out_dir, round_name, shares)
+    existing = [p.name for p in paths if p.exists()]
+    if existing and not force:
+        raise WriteRefused(f"文件夹“{out_dir}”中已有本期报送表（{'、'.join(existing[:3])}{'等' if len(existing) > 3 else ''}）。"
+                           "已下发的表不会被覆盖；确需重新生成，请加 --force（原文件自动备份）。")
+    locked = [lock.name for p in paths if (lock := lock_file(p))]
+    if locked:
+        raise WriteRefused(f"有报送表正在被打开（发现锁文件“{locked[0]}”），请先在Excel/WPS中关闭后再试。")
+    info = RoundInfo(round_name, due, contact, dt.datetime.now())
+    files = []
+    for share, path in zip(shares, paths):
+        workbook, _ = build_return(book.programme, book.programme_id, book.office, share, info)
+        backup = write_atomically(path, workbook.save, replace=True)
+        files.append(ReturnFile(path, share, backup))
+    return SplitResult(Path(master), round_name, out_dir, files, groups, unassigned, book.findings + findings)

@@ -1,0 +1,174 @@
+"""Read a master workbook back: its tasks as the coordinator keeps them now, its unit groups and its metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xltasks.core.assignment import MasterTask
+from xltasks.core.deadlines import parse_deadline
+from xltasks.core.findings import Finding, SourceError, finding
+from xltasks.core.units import split_units
+from xltasks.files.master import MASTER_FORMAT, META_SHEET, TASK_COLUMNS, TASK_SHEET, UNIT_SHEET
+from xltasks.files.sniff import sniff
+
+HEADERS = {key: header for key, header, _ in TASK_COLUMNS}
+REQUIRED = ("task_id", "content", "lead_units")
+HEADER_SCAN_ROWS = 10  # a coordinator may add a line or two above the header; look a little further down
+
+
+@dataclass
+class MasterBook:
+    """What split, validate and merge need from a master: metadata, tasks in sheet order, groups, aliases."""
+
+    path: Path
+    meta: dict[str, str]
+    tasks: list[MasterTask]
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def programme(self) -> str:
+        return self.meta.get("programme", "")
+
+    @property
+    def programme_id(self) -> str:
+        return self.meta.get("source_sha256", "")
+
+    @property
+    def office(self) -> str:
+        return self.meta.get("office", "")
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _columns(rows: list[list], path: str) -> tuple[int, dict[str, int]]:
+    """The header row (0-based) and each known column's index, found by its label wherever it was moved."""
+    by_label = {header: key for key, header in HEADERS.items()}
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        found = {by_label[_text(v).replace(" ", "")]: c for c, v in enumerate(row)
+                 if _text(v).replace(" ", "") in by_label}
+        if "task_id" in found and "content" in found:
+            for key in REQUIRED:
+                if key not in found:
+                    raise SourceError(finding("master.missing-column", path=path, sheet=TASK_SHEET,
+                                              field=HEADERS[key]))
+            return r, found
+    raise SourceError(finding("master.missing-column", path=path, sheet=TASK_SHEET, field="任务编号、任务内容"))
+
+
+def _due(value: object, deadline_text: str) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return parse_deadline(deadline_text).due
+
+
+def _tasks(rows: list[list], path: str, aliases: dict[str, str]) -> tuple[list[MasterTask], list[Finding]]:
+    header, col = _columns(rows, path)
+    tasks: list[MasterTask] = []
+    findings: list[Finding] = []
+    seen: dict[str, int] = {}
+
+    def get(row: list, key: str) -> object:
+        c = col.get(key)
+        return row[c] if c is not None and c < len(row) else None
+
+    def units(row: list, key: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(aliases.get(n, n) for n in split_units(get(row, key))))
+
+    for r, row in enumerate(rows[header + 1:], start=header + 2):
+        task_id, content = _text(get(row, "task_id")), _text(get(row, "content"))
+        if not task_id:
+            if content:
+                findings.append(finding("split.row-no-id", path=path, sheet=TASK_SHEET, cell=f"第{r}行"))
+            continue
+        if task_id in seen:
+            raise SourceError(finding("master.duplicate-id", path=path, sheet=TASK_SHEET, cell=f"第{r}行",
+                                      task_id=task_id, detail=f"第{seen[task_id]}行"))
+        seen[task_id] = r
+        deadline_text = _text(get(row, "deadline_text"))
+        tasks.append(MasterTask(
+            task_id=task_id, section=_text(get(row, "section")), number=_text(get(row, "number")),
+            title=_text(get(row, "title")), content=content, lead_units=units(row, "lead_units"),
+            coop_units=units(row, "coop_units"), deadline_text=deadline_text,
+            due=_due(get(row, "due"), deadline_text), row=r))
+    if not tasks:
+        raise SourceError(finding("master.no-tasks", path=path, sheet=TASK_SHEET))
+    return tasks, findings
+
+
+def _units(rows: list[list]) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """Groups (单位组 with 组成员) and aliases (别名) from the 单位名单 sheet, which the coordinator may edit."""
+    header = next((r for r, row in enumerate(rows[:HEADER_SCAN_ROWS]) if "单位名称" in map(_text, row)), None)
+    if header is None:
+        return {}, {}
+    labels = [_text(v) for v in rows[header]]
+    col = {label: c for c, label in enumerate(labels)}
+    groups: dict[str, tuple[str, ...]] = {}
+    aliases: dict[str, str] = {}
+    for row in rows[header + 1:]:
+        cells = list(row) + [None] * (len(labels) - len(row))
+        name = _text(cells[col["单位名称"]])
+        if not name:
+            continue
+        if "组成员" in col and (members := split_units(cells[col["组成员"]])):
+            groups[name] = tuple(members)
+        if "别名" in col:
+            aliases.update({alias: name for alias in split_units(cells[col["别名"]])})
+    return groups, aliases
+
+
+def read_master(path: Path) -> MasterBook:
+    """A master written by `xltasks import`; raises SourceError (a finding in Chinese) when it is not one."""
+    # calamine: it reads the very hidden metadata sheet too, returns the values Excel last computed, and is
+    # fast on a 10,000-row master. Nothing here needs openpyxl's styles.
+    import python_calamine
+
+    path = Path(path)
+    shown = str(path)
+    if sniff(path) == "docx":
+        raise SourceError(finding("master.not-xltasks", path=shown, detail="这是Word文档"))
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(shown)
+        try:
+            meta, groups, aliases, rows = _read_sheets(workbook, shown)
+        finally:
+            workbook.close()
+    except SourceError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a broken master is a finding, not a traceback
+        raise SourceError(finding("source.corrupt", path=shown, detail=f"{type(exc).__name__}: {str(exc)[:120]}")) \
+            from exc
+    tasks, findings = _tasks(rows, shown, aliases)
+    return MasterBook(path, meta, tasks, groups, aliases, findings)
+
+
+def _read_sheets(workbook, shown: str) -> tuple[dict, dict, dict, list[list]]:
+    names = workbook.sheet_names
+    if META_SHEET not in names:
+        raise SourceError(finding("master.not-xltasks", path=shown, detail="没有 xltasks 的标识表"))
+    meta = {_text(row[0]): _text(row[1]) for row in workbook.get_sheet_by_name(META_SHEET).to_python()
+            if len(row) >= 2 and _text(row[0])}
+    if not meta.get("format", "").startswith(MASTER_FORMAT.split("/")[0] + "/"):
+        kind = "这是各单位的报送表" if meta.get("format", "").startswith("xltasks-return/") else "标识表内容不符"
+        raise SourceError(finding("master.not-xltasks", path=shown, detail=kind))
+    if TASK_SHEET not in names:
+        raise SourceError(finding("master.not-xltasks", path=shown, detail=f"缺少「{TASK_SHEET}」表"))
+    groups, aliases = ({}, {}) if UNIT_SHEET not in names else \
+        _units(workbook.get_sheet_by_name(UNIT_SHEET).to_python(skip_empty_area=False))
+    rows = workbook.get_sheet_by_name(TASK_SHEET).to_python(skip_empty_area=False)
+    return meta, groups, aliases, rows

@@ -1,0 +1,109 @@
+"""Excel's own checks for a return, generated from the row schemas: data validation, prompts, conditional formats.
+
+Everything here works with macros blocked and in WPS and LibreOffice: only the standard <dataValidations> and
+<conditionalFormatting> elements (openpyxl writes no x14 extensions), formulas that all three evaluate.
+"""
+
+from __future__ import annotations
+
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+MISSING_FILL = PatternFill("solid", fgColor="FCE4D6", bgColor="FCE4D6")       # still to fill in: light orange
+WRONG_FILL = PatternFill("solid", fgColor="FFC7CE", bgColor="FFC7CE")         # contradicts another input: red
+WRONG_FONT = Font(color="9C0006")
+FIRST_DATE = "DATE(2000,1,1)"
+LAST_DATE = "DATE(2099,12,31)"
+PROMPT_MAX, ERROR_MAX, TITLE_MAX = 255, 225, 32  # Excel's limits for input prompts, error messages and titles
+
+
+def _excel_text(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def validation_for(prop: dict, top_left: str) -> DataValidation | None:
+    """One property's data validation: list, number range, date range, text length or digits; None if free text."""
+    header = prop["title"]
+    kw: dict = {}
+    if "enum" in prop:
+        kw = dict(type="list", formula1=_excel_text(",".join(prop["enum"])),
+                  error=f"「{header}」请从下拉列表中选择：{'、'.join(prop['enum'])}。")
+    elif prop.get("type") in ("number", "integer"):
+        low, high = prop.get("minimum", 0), prop.get("maximum", 10**9)
+        kw = dict(type="whole" if prop["type"] == "integer" else "decimal", operator="between",
+                  formula1=str(low), formula2=str(high), error=f"「{header}」请填{low}到{high}之间的数字，不要带%号或文字。")
+    elif prop.get("format") == "date":
+        last = "TODAY()" if prop.get("x-not-after") == "today" else LAST_DATE
+        later = "，且不能晚于今天" if last == "TODAY()" else ""
+        kw = dict(type="date", operator="between", formula1=FIRST_DATE, formula2=last,
+                  error=f"「{header}」请填日期，例如2026-11-20{later}。")
+    elif "x-digits-with" in prop:
+        digits = f"TRIM({top_left})"
+        for ch in prop["x-digits-with"].replace(" ", ""):
+            digits = f"SUBSTITUTE({digits},{_excel_text(ch)},\"\")"
+        digits = f"SUBSTITUTE({digits},\" \",\"\")"
+        low, high = prop.get("minLength", 1), prop.get("maxLength", 255)
+        kw = dict(type="custom", formula1=f"AND(LEN({top_left})>={low},LEN({top_left})<={high},ISNUMBER(--{digits}))",
+                  error=f"「{header}」请填{low}到{high}位的电话号码，只能有数字和 - ( ) 等符号，例如0919-3188888。")
+    elif "maxLength" in prop:
+        kw = dict(type="textLength", operator="lessThanOrEqual", formula1=str(prop["maxLength"]),
+                  error=f"「{header}」不能超过{prop['maxLength']}个字，当前内容过长，请精简。")
+    if not kw:
+        return None
+    kw["error"] = kw["error"][:ERROR_MAX]
+    return DataValidation(allow_blank=True, showErrorMessage=True, showInputMessage=True, errorStyle="stop",
+                          errorTitle=f"{header}填写有误"[:TITLE_MAX], promptTitle=header[:TITLE_MAX],
+                          prompt=prop.get("description", "")[:PROMPT_MAX], **kw)
+
+
+def add_validations(ws: Worksheet, props: dict[str, dict], ranges: dict[str, str]) -> list[DataValidation]:
+    """Add a validation for every property that has a range on this sheet; returns them (tests read them back)."""
+    added = []
+    for key, ref in ranges.items():
+        dv = validation_for(props[key], ref.split(":")[0])
+        if dv is not None:
+            dv.add(ref)
+            ws.add_data_validation(dv)
+            added.append(dv)
+    return added
+
+
+def _empty(cell: str) -> str:
+    return f"LEN(TRIM({cell}))=0"
+
+
+def _differs(cell: str, value: object) -> str:
+    return f"{cell}<>{_excel_text(value) if isinstance(value, str) else value}"
+
+
+def mark_missing(ws: Worksheet, ref: str) -> None:
+    """Light orange while a required input is still empty."""
+    ws.conditional_formatting.add(ref, FormulaRule(formula=[_empty(ref.split(":")[0])], fill=MISSING_FILL))
+
+
+def mark_wrong(ws: Worksheet, ref: str, formula: str) -> None:
+    """Red when the inputs contradict each other; stops lower rules (the orange one) on the same cell."""
+    ws.conditional_formatting.add(ref, FormulaRule(formula=[formula], fill=WRONG_FILL, font=WRONG_FONT,
+                                                   stopIfTrue=True))
+
+
+def conditional_rules(schema: dict, first: dict[str, str]) -> list[tuple[str, str]]:
+    """(field, formula) pairs for the schema's `if status is X then ...` rules, written for the first row's cells
+    (`first` maps a field to its cell in the first task row, with the column anchored: "$H6").
+
+    Each `then` constraint marks its own cell, and the `if` field's cell is marked when any of them fails.
+    """
+    rules: list[tuple[str, str]] = []
+    for clause in schema.get("allOf", []):
+        (if_key, if_prop), = clause["if"]["properties"].items()
+        condition = f"{first[if_key]}={_excel_text(if_prop['const'])}"
+        broken: list[tuple[str, str]] = []
+        for key, prop in clause["then"].get("properties", {}).items():
+            broken.append((key, _differs(first[key], prop["const"])))
+        for key in clause["then"].get("required", []):
+            broken.append((key, _empty(first[key])))
+        rules += [(key, f"AND({condition},{test})") for key, test in broken]
+        rules.append((if_key, f"AND({condition},OR({','.join(test for _, test in broken)}))"))
+    return rules
