@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from xltasks.core.findings import Finding, finding
 from xltasks.core.units import is_group
 
+MASTER_TASK_SHEET = "任务清单"
+
 
 @dataclass(frozen=True)
 class MasterTask:
@@ -23,6 +25,8 @@ class MasterTask:
     deadline_text: str
     due: dt.date | None
     row: int
+    lead_cell: str = ""   # where the master holds this task's lead and cooperating units (A1), for findings
+    coop_cell: str = ""
 
 
 @dataclass
@@ -62,7 +66,8 @@ def assign(tasks: list[MasterTask], groups: dict[str, tuple[str, ...]], *, with_
                 code = "split.coop-group-skipped" if coop else "split.group-no-members"
                 if (code, name) not in warned:
                     warned.add((code, name))
-                    findings.append(finding(code, path=path, task_id=task.task_id,
+                    findings.append(finding(code, path=path, sheet=MASTER_TASK_SHEET,
+                                            cell=task.coop_cell if coop else task.lead_cell, task_id=task.task_id,
                                             field="配合单位" if coop else "牵头单位", detail=name))
                 if coop:
                     continue
@@ -72,8 +77,8 @@ def assign(tasks: list[MasterTask], groups: dict[str, tuple[str, ...]], *, with_
     for task in tasks:
         leads = units_of(task.lead_units, task, coop=False)
         if not leads:
-            findings.append(finding("split.no-lead", path=path, cell=f"第{task.row}行", task_id=task.task_id,
-                                    field="牵头单位"))
+            findings.append(finding("split.no-lead", path=path, sheet=MASTER_TASK_SHEET, cell=task.lead_cell,
+                                    task_id=task.task_id, field="牵头单位"))
         for unit, group in leads:
             share(unit).lead.append(task)
             if group:

@@ -38,15 +38,17 @@ CODES: dict[str, tuple[Severity, str]] = {
     # The master a command works from: the command cannot go on (exit 2).
     "master.not-xltasks": ("error", "“{path}”不是 xltasks 生成的总台账（{detail}）。请先用 xltasks import 导入任务分解表生成总台账。"),
     "master.missing-column": ("error", "总台账“{path}”的「{sheet}」表缺少“{field}”列，请恢复列名后再试。"),
-    "master.duplicate-id": ("error", "总台账“{path}”「{sheet}」{cell}的任务编号“{task_id}”与{detail}重复，请删除重复行后再试。"),
+    "master.duplicate-id": ("error", "总台账“{path}”{where}任务编号“{task_id}”与{detail}单元格重复，请删除重复行后再试。"),
     "master.no-tasks": ("error", "总台账“{path}”的「{sheet}」表中没有任务。"),
     # What split noticed while sharing the tasks out: the files are still written.
     "split.group-no-members": ("warning", "牵头单位“{detail}”是单位组，但没有列出成员单位，已为它单独生成一份报送表，请转发给各成员单位；"
                                           "也可在总台账「单位名单」的“组成员”栏或配置文件[units.groups]中列出成员后重新下发。"),
     "split.coop-group-skipped": ("warning", "配合单位“{detail}”是单位组，但没有列出成员单位，无法确定发给谁，未为它生成配合任务报送表；"
                                             "可在总台账「单位名单」的“组成员”栏或配置文件[units.groups]中列出成员。"),
-    "split.no-lead": ("warning", "总台账「任务清单」{cell}的任务没有牵头单位，未下发给任何单位，请在总台账中补充牵头单位。"),
-    "split.row-no-id": ("warning", "总台账「任务清单」{cell}有任务内容但没有任务编号，未下发；请不要删改“任务编号”列。"),
+    "split.no-lead": ("warning", "总台账{where}任务没有牵头单位，未下发给任何单位，请在总台账中补充牵头单位。"),
+    "split.row-bad-id": ("warning", "总台账{where}任务编号“{task_id}”不是 xltasks 的编号（T加8位字母数字），该行未下发；"
+                                   "新增任务请写入原表后重新导入。"),
+    "split.row-no-id": ("warning", "总台账{where}有任务内容但没有任务编号，未下发；请不要删改“任务编号”列。"),
 }
 
 
@@ -72,7 +74,8 @@ def finding(code: str, *, path: str = "", sheet: str | None = None, cell: str | 
     """Make a finding from its code; the message names the place as a clerk would say it."""
     severity, template = CODES[code]
     where = f"「{sheet}」{cell}单元格：" if sheet and cell else (f"{cell}单元格：" if cell else "")
-    message = template.format(path=path, cell=cell or "", field=field or "", detail=detail, where=where)
+    message = template.format(path=path, cell=cell or "", field=field or "", detail=detail, where=where,
+                               task_id=task_id or "")
     return Finding(code, severity, path, sheet, cell, task_id, field, message)
 
 

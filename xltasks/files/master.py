@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltasks import __version__
+from xltasks.core.assignment import MASTER_TASK_SHEET
 from xltasks.core.findings import Finding
 from xltasks.core.programme import Programme
 from xltasks.files.safe_write import cell_text
@@ -16,8 +17,8 @@ from xltasks.files.style import (BODY_FONT, BORDER, INPUT_FILL, WRAP_TOP, row_he
                                  write_title)
 
 MASTER_FORMAT = "xltasks-master/1"
-TASK_SHEET, UNIT_SHEET, ROSTER_SHEET, FINDING_SHEET, HELP_SHEET, META_SHEET = (
-    "任务清单", "单位名单", "领导小组", "导入提示", "使用说明", "_xltasks")
+TASK_SHEET = MASTER_TASK_SHEET
+UNIT_SHEET, ROSTER_SHEET, FINDING_SHEET, HELP_SHEET, META_SHEET = ("单位名单", "领导小组", "导入提示", "使用说明", "_xltasks")
 HEADER_ROW = 2
 
 # (key, header, width). The merge fills the columns from "status" on; headers are how every reader finds them.

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from xltasks.core.assignment import MasterTask
 from xltasks.core.deadlines import parse_deadline
 from xltasks.core.findings import Finding, SourceError, finding
+from xltasks.core.grid import a1
 from xltasks.core.units import split_units
 from xltasks.files.master import MASTER_FORMAT, META_SHEET, TASK_COLUMNS, TASK_SHEET, UNIT_SHEET
 from xltasks.files.sniff import sniff
 
 HEADERS = {key: header for key, header, _ in TASK_COLUMNS}
 REQUIRED = ("task_id", "content", "lead_units")
+TASK_ID = re.compile(r"T[0-9A-F]{8}(-[0-9]+)?")
 HEADER_SCAN_ROWS = 10  # a coordinator may add a line or two above the header; look a little further down
 
 
@@ -94,18 +97,23 @@ def _tasks(rows: list[list], path: str, aliases: dict[str, str]) -> tuple[list[M
         task_id, content = _text(get(row, "task_id")), _text(get(row, "content"))
         if not task_id:
             if content:
-                findings.append(finding("split.row-no-id", path=path, sheet=TASK_SHEET, cell=f"第{r}行"))
+                findings.append(finding("split.row-no-id", path=path, sheet=TASK_SHEET, cell=a1(r, col["task_id"] + 1)))
+            continue
+        if not TASK_ID.fullmatch(task_id):
+            findings.append(finding("split.row-bad-id", path=path, sheet=TASK_SHEET, cell=a1(r, col["task_id"] + 1),
+                                    task_id=task_id))
             continue
         if task_id in seen:
-            raise SourceError(finding("master.duplicate-id", path=path, sheet=TASK_SHEET, cell=f"第{r}行",
-                                      task_id=task_id, detail=f"第{seen[task_id]}行"))
+            raise SourceError(finding("master.duplicate-id", path=path, sheet=TASK_SHEET, cell=a1(r, col["task_id"] + 1),
+                                      task_id=task_id, detail=a1(seen[task_id], col["task_id"] + 1)))
         seen[task_id] = r
         deadline_text = _text(get(row, "deadline_text"))
         tasks.append(MasterTask(
             task_id=task_id, section=_text(get(row, "section")), number=_text(get(row, "number")),
             title=_text(get(row, "title")), content=content, lead_units=units(row, "lead_units"),
             coop_units=units(row, "coop_units"), deadline_text=deadline_text,
-            due=_due(get(row, "due"), deadline_text), row=r))
+            due=_due(get(row, "due"), deadline_text), row=r, lead_cell=a1(r, col["lead_units"] + 1),
+            coop_cell=a1(r, col["coop_units"] + 1) if "coop_units" in col else ""))
     if not tasks:
         raise SourceError(finding("master.no-tasks", path=path, sheet=TASK_SHEET))
     return tasks, findings
