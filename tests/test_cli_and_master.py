@@ -13,10 +13,14 @@ from xltasks.files.master import TASK_COLUMNS
 
 
 def test_every_command_has_chinese_and_english_help():
-    for command in ([], ["import"], ["demo"]):
+    from xltasks.cli import cli
+
+    assert {"import", "split", "demo"} <= set(cli.commands)
+    for command in [[]] + [[name] for name in cli.commands]:
         done = run_cli(*command, "--help")
         assert done.returncode == 0
-        assert "任务" in done.stdout and ("Import" in done.stdout or "import" in done.stdout)
+        assert "任务" in done.stdout or "报送" in done.stdout, command
+        assert any(word in done.stdout.lower() for word in ("import", "split", "run the main job")), command
 
 
 def test_json_equals_the_library_result_and_validates(tmp_path):
@@ -118,7 +122,12 @@ def test_demo_imports_both_samples(tmp_path):
     assert code == 0
     assert [(p["tasks"], len(p["lead_units"])) for p in data["programmes"]] == [(47, 15), (35, 6)]
     assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == sorted(
-        ["雁塔区重点任务-总台账.xlsx", "铜川市养老服务改革试点-总台账.xlsx"])
+        ["雁塔区重点任务-总台账.xlsx", "铜川市养老服务改革试点-总台账.xlsx", "雁塔区重点任务-报送表",
+         "铜川市养老服务改革试点-报送表"])
+    assert [len(s["files"]) for s in data["splits"]] == [
+        len(list((tmp_path / "demo" / folder).glob("*.xlsx"))) for folder in ("雁塔区重点任务-报送表", "铜川市养老服务改革试点-报送表")]
+    assert all(s["unassigned"] == [] for s in data["splits"])
+    assert any("王益区政府" == f["unit"] for f in data["splits"][1]["files"])  # the config's group, expanded
 
 
 def test_readme_has_the_two_commands_and_ci_runs_the_test_one():

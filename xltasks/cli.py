@@ -186,24 +186,28 @@ def render_split(result) -> None:
 
 
 @cli.command("demo", help=(
-    "用自带的两个示例项目（雁塔区、铜川市）演示：导入任务分解表，生成总台账。\n\n"
-    "Run the main job on the shipped sample programmes (Yanta, Tongchuan): import their tables into masters."))
+    "用自带的两个示例项目（雁塔区、铜川市）演示：导入任务分解表生成总台账，再生成本月各单位的报送表。\n\n"
+    "Run the main job on the shipped sample programmes (Yanta, Tongchuan): import their tables into masters and "
+    "split each into this month's return workbooks."))
 @click.option("-o", "--output", "out_dir", default="xltasks-demo", show_default=True, type=click.Path(path_type=Path),
               help="演示结果存放的文件夹。/ Folder for the demo's workbooks.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def demo_command(out_dir: Path, as_json: bool) -> None:
     from xltasks.actions.demo import run_demo
+    from xltasks.actions.split import SplitRefused
 
     try:
         results = run_demo(out_dir)
-    except (SourceError, WriteRefused, OSError) as exc:
+    except (SourceError, WriteRefused, SplitRefused, OSError) as exc:
         raise CannotRun(f"演示未能完成：{getattr(exc, 'finding', None) and exc.finding.message or exc}") from exc
     if as_json:
-        emit_json({"output": str(out_dir), "programmes": [r.to_json() for r in results]})
+        emit_json({"output": str(out_dir), "programmes": [i.to_json() for i, _ in results],
+                   "splits": [s.to_json() for _, s in results]})
         return
-    for result in results:
-        render_import(result)
-    console().print(f"\n演示完成，总台账在文件夹“{out_dir}”中。")
+    for imported, split_result in results:
+        render_import(imported)
+        render_split(split_result)
+    console().print(f"\n演示完成，总台账和报送表在文件夹“{out_dir}”中。")
 
 
 _CLICK_MESSAGES = [
