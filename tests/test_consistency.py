@@ -71,3 +71,25 @@ def test_finding_schema_matches_the_dataclass():
 def test_samples_are_packaged():
     names = {e.name for e in resources.files("xltasks.workbooks.sources").iterdir()}
     assert {"yanta-tasks.xlsx", "yanta-tasks.docx", "tongchuan-tasks.xlsx", "tongchuan-tasks.docx"} <= names
+
+
+def test_return_inputs_are_the_contracts_and_the_masters_columns():
+    from xltasks.core.returns import input_columns
+    from xltasks.files.master import TASK_COLUMNS
+
+    lead = [c.header for c in input_columns("lead")]
+    assert lead == ["进展状态", "完成进度(%)", "进展情况", "存在问题", "下步计划", "实际完成日期", "备注"]  # PRODUCT.md
+    assert set(lead) <= {header for _, header, _ in TASK_COLUMNS}, "merge needs a master column for every input"
+    assert [p["title"] for p in load_schema("return-header")["properties"].values()] == ["填报人", "联系电话", "填报日期"]
+    assert load_schema("return-row")["properties"]["status"]["enum"] == ["未启动", "推进中", "已完成"]
+    assert [c.header for c in input_columns("coop")] == ["配合工作情况", "备注"]
+
+
+def test_every_input_property_has_a_chinese_prompt_excel_can_show():
+    for name in ("return-row", "coop-row", "return-header"):
+        schema = load_schema(name)
+        for key, prop in schema["properties"].items():
+            assert re.search(r"[\u4e00-\u9fff]", prop["title"]), (name, key)
+            if key != "task_id":
+                assert 0 < len(prop["description"]) <= 255 and re.search(r"[\u4e00-\u9fff]", prop["description"])
+            assert prop.get("x-not-after", "today") == "today"

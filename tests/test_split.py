@@ -88,6 +88,11 @@ def test_cli_json_equals_the_library_result_and_validates(tmp_path):
     assert sorted(p.name for p in (tmp_path / "cli").iterdir()) == sorted(Path(f["path"]).name for f in data["files"])
 
 
+def test_units_option_takes_a_group_for_its_members(tmp_path):
+    result = split(TONGCHUAN, tmp_path, "2026年11月", units=["各区县政府", "市民政局"])
+    assert [f.share.unit for f in result.files] == COUNTIES + ["市民政局"]
+
+
 def test_units_option_and_file_names(tmp_path):
     result = split(YANTA, tmp_path, "2026/11:第1期*", units=["区民政局、区人社局"])
     assert [f.share.unit for f in result.files] == ["区民政局", "区人社局"]

@@ -89,3 +89,53 @@ def test_a_master_resaved_by_libreoffice_splits_the_same(soffice, tmp_path):
     theirs = split(master, tmp_path / "b", "2026年11月", with_coop=True).to_json()
     key = lambda data: [(f["unit"], f["tasks"], f["coop_tasks"], f["via_group"]) for f in data["files"]]
     assert key(theirs) == key(ours) and theirs["groups"] == ours["groups"]
+
+
+def test_the_generated_formulas_mean_what_they_say(soffice, tmp_path):
+    """LibreOffice evaluates the phone check and every conditional-format rule on typical inputs (CSV out)."""
+    import csv
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    from xltasks.core.schemas import load_schema
+    from xltasks.files.return_checks import conditional_rules, overdue_rule, validation_for
+
+    phone = load_schema("return-header")["properties"]["phone"]
+    phones = [("0919-3188888", True), (13800000000, True), ("138 0000 0000", True), ("(029)8888-8888转801", True),
+              ("电话", False), ("123", False), ("0919-31888888888888888", False), ("", False)]
+    schema = load_schema("return-row")
+    cols = {"status": "A", "progress": "B", "done_date": "C", "problems": "D", "due": "E"}
+    old, new = dt.date(2020, 1, 1), dt.date(2099, 1, 1)
+    # (status, progress, done date, problems, due) -> which cells the rules mark
+    rows = [(("已完成", 100, old, None, old), set()),
+            (("已完成", 80, None, None, old), {"progress", "done_date", "status"}),
+            (("已完成", 100, None, None, None), {"done_date", "status"}),
+            (("未启动", 10, None, None, new), {"progress", "status"}),
+            (("未启动", 0, None, None, new), set()),
+            (("推进中", 50, None, None, old), {"overdue"}),
+            (("推进中", 50, None, "资金未到位", old), set()),
+            (("推进中", 50, None, None, None), set())]
+    wb = Workbook()
+    ws = wb.active
+    for r, (value, _) in enumerate(phones, start=1):
+        ws.cell(row=r, column=7, value=value if value != "" else None)
+        ws.cell(row=r, column=8, value="=" + validation_for(phone, f"G{r}").formula1)
+    names = []
+    for r, (values, _) in enumerate(rows, start=1):
+        for key, value in zip(cols, values):
+            ws[f"{cols[key]}{r}"] = value
+        first = {key: f"${col}{r}" for key, col in cols.items()}
+        rules = conditional_rules(schema, first)
+        rules.append(("overdue", overdue_rule(first)))
+        names = [key for key, _ in rules]
+        for c, (_, formula) in enumerate(rules, start=10):
+            ws.cell(row=r, column=c, value="=" + formula)
+    source = tmp_path / "formulas.xlsx"
+    wb.save(source)
+    with convert(soffice, source, "csv", tmp_path / "out").open(encoding="utf-8") as f:
+        table = list(csv.reader(f))
+    assert [row[7] for row in table[:len(phones)]] == [str(ok).upper() for _, ok in phones]
+    for row, (_, expected) in zip(table, rows):
+        marked = {name for name, cell in zip(names, row[9:]) if cell == "TRUE"}
+        assert marked == expected, row[:5]

@@ -62,11 +62,13 @@ def _round_name(text: str) -> str:
     return name
 
 
-def _chosen(shares: list[Assignment], wanted: list[str], book: MasterBook) -> list[Assignment]:
-    """Only the units asked for (by name or alias, several per option allowed: "A、B")."""
+def _chosen(shares: list[Assignment], wanted: list[str], book: MasterBook,
+            groups: dict[str, tuple[str, ...]]) -> list[Assignment]:
+    """Only the units asked for: by name, alias or group (its members), several per option allowed ("A、B")."""
     if not wanted:
         return shares
     names = [book.aliases.get(n, n) for w in wanted for n in split_units(w)]
+    names = [m for n in names for m in (groups.get(n) or (n,))]
     by_name = {s.unit: s for s in shares}
     unknown = [n for n in names if n not in by_name]
     if unknown:
@@ -100,7 +102,7 @@ def split(master: Path, out_dir: Path, round_name: str, config: Config | None = 
         groups.update(config.groups)
     shares, findings = assign(book.tasks, groups, with_coop=with_coop, path=str(master))
     unassigned = [t.task_id for t in book.tasks if not any(t in s.lead for s in shares)]
-    shares = _chosen(shares, list(units), book)
+    shares = _chosen(shares, list(units), book, groups)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = _unique_paths(out_dir, round_name, shares)

@@ -17,7 +17,8 @@ from xltasks.core.returns import (COOP_SHEET, CONTEXT_COLUMNS, FIRST_ROW, HEADER
                                   HELP_SHEET, LEAD_SHEET, META_SHEET, RETURN_FORMAT, ROW_SCHEMA, Column,
                                   file_fingerprint, input_columns, meta_rows, row_fingerprint)
 from xltasks.core.schemas import load_schema
-from xltasks.files.return_checks import add_validations, conditional_rules, mark_missing, mark_wrong
+from xltasks.files.return_checks import (add_validations, conditional_rules, mark_missing, mark_wrong,
+                                         overdue_rule)
 from xltasks.files.safe_write import cell_text
 from xltasks.files.style import (BODY_FONT, BORDER, HEADER_FONT, INPUT_FILL, WRAP_TOP, row_height, setup_print,
                                  write_header_row, write_title)
@@ -157,9 +158,7 @@ def _add_checks(ws: Worksheet, role: str, columns: list[Column], last_row: int) 
     for key, formula in conditional_rules(schema, first):
         mark_wrong(ws, ranges[key], formula)
     if role == "lead":
-        # Past its deadline and not done: 存在问题 must say why (TODAY() keeps the mark current as days pass).
-        due, status, problems = first["due"], first["status"], first["problems"]
-        mark_wrong(ws, ranges["problems"], f'AND(ISNUMBER({due}),{due}<TODAY(),{status}<>"已完成",LEN(TRIM({problems}))=0)')
+        mark_wrong(ws, ranges["problems"], overdue_rule(first))
     for key in schema["required"]:
         if key in ranges:
             mark_missing(ws, ranges[key])

@@ -107,3 +107,9 @@ def conditional_rules(schema: dict, first: dict[str, str]) -> list[tuple[str, st
         rules += [(key, f"AND({condition},{test})") for key, test in broken]
         rules.append((if_key, f"AND({condition},OR({','.join(test for _, test in broken)}))"))
     return rules
+
+
+def overdue_rule(first: dict[str, str]) -> str:
+    """Past its deadline and not done: 存在问题 must say why (TODAY() keeps the mark current as days pass)."""
+    due, status, problems = first["due"], first["status"], first["problems"]
+    return f'AND(ISNUMBER({due}),{due}<TODAY(),{status}<>"已完成",{_empty(problems)})'
