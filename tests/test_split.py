@@ -320,3 +320,19 @@ def test_the_coordinators_edits_in_the_master_are_what_split_uses(tmp_path):
     assert [(w["code"], w["cell"]) for w in result["warnings"]][:2] == [
         ("split.row-no-id", f"B{last + 1}"), ("split.row-bad-id", f"B{last + 2}")]
     assert "split.coop-group-skipped" in {w["code"] for w in result["warnings"]}  # 市级相关部门 still has none
+
+
+def test_file_names_are_safe_on_windows_for_any_round_and_unit():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from xltasks.core.returns import return_file_name
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(min_size=1, max_size=80), st.text(min_size=1, max_size=80))
+    def check(round_name, unit):
+        name = return_file_name(round_name, unit)
+        assert not set(name) & set('\\\\/:*?"<>|') and all(ord(ch) >= 32 for ch in name)
+        assert name.endswith("-报送表.xlsx") and not name.startswith(".") and len(name) <= 2 * 40 + 12
+
+    check()
