@@ -336,3 +336,78 @@ def test_file_names_are_safe_on_windows_for_any_round_and_unit():
         assert name.endswith("-报送表.xlsx") and not name.startswith(".") and len(name) <= 2 * 40 + 12
 
     check()
+
+
+def _edited_master(tmp_path: Path, edit, name: str = "edited.xlsx") -> Path:
+    """The Tongchuan master after `edit(workbook)`, as a coordinator (or a hostile file) might leave it."""
+    wb = load_workbook(TONGCHUAN)
+    edit(wb)
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+def _set(sheet: str, ref: str, value):
+    return lambda wb: wb[sheet].__setitem__(ref, value)
+
+
+@pytest.mark.parametrize("edit, code", [
+    (_set("任务清单", "G2", "牵头"), "master.missing-column"),
+    (_set("任务清单", "A2", "编号"), "master.missing-column"),
+    (lambda wb: wb["任务清单"].delete_rows(3, 100), "master.no-tasks"),
+    (_set("任务清单", "A4", "T96C76C7B"), "master.duplicate-id"),
+    (_set("_xltasks", "B5", "edited"), "master.not-xltasks"),
+])
+def test_a_broken_master_is_refused_with_its_reason(tmp_path, capsys, edit, code):
+    master = _edited_master(tmp_path, edit)
+    exit_code, out, _ = run(["split", str(master), "-o", str(tmp_path / "out"), "--round", "R", "--json"], capsys)
+    error = json.loads(out)["error"]
+    assert (exit_code, error["code"]) == (2, code) and "内部出错" not in error["message"]
+    assert not list((tmp_path / "out").glob("*.xlsx"))
+
+
+def test_control_characters_from_the_master_are_dropped_before_fingerprinting(tmp_path):
+    def edit(wb):
+        wb["任务清单"]["F3"] = "建立跟踪_x000B_指导制度"  # calamine decodes it to \x0b, which no cell may hold
+        wb["任务清单"]["G4"] = "市住建_x0002_局"
+    result = split(_edited_master(tmp_path, edit), tmp_path / "out", "2026年\x0111月", with_coop=True)
+    import python_calamine
+
+    for f in result.files:
+        meta = read_meta(f.path)
+        assert meta["fingerprint"] == file_fingerprint(meta) and meta["round"] == "2026年11月"
+        book = python_calamine.CalamineWorkbook.from_path(str(f.path))
+        for t in meta["tasks"]:
+            headers = meta["columns"][t["role"]].split("|")
+            n = headers.index("进展状态" if t["role"] == "lead" else "配合工作情况")
+            assert row_fingerprint(book.get_sheet_by_name(t["sheet"]).to_python()[t["row"] - 1][:n]) == t["fingerprint"]
+        book.close()
+
+
+def test_options_that_cannot_work_are_refused(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    for args, words in ((["-o", str(blocker / "sub")], "无法创建输出文件夹"), (["--units", "、"], "--units"),
+                        (["--due", "0001-01-01"], "2000年"), (["--due", "2026-02-30"], "不是日期")):
+        code, _, err = run(["split", str(TONGCHUAN), "-o", str(tmp_path / "o"), "--round", "R", *args], capsys)
+        assert code == 2 and words in err and "内部出错" not in err, args
+
+
+def test_config_groups_nest_and_config_aliases_name_units(tmp_path):
+    from xltasks.core.config import parse_config
+
+    config = parse_config('[units.aliases]\n"住建" = "市住建局"\n'
+                          '[units.groups]\n"全市各单位" = ["各区县政府", "市财政局"]\n'
+                          '"各区县政府" = ["王益区政府", "印台区政府"]\n')
+    result = split(TONGCHUAN, tmp_path, "R", config, units=["住建", "全市各单位"], with_coop=True)
+    assert [f.share.unit for f in result.files] == ["市住建局", "王益区政府", "印台区政府", "市财政局"]
+    assert "耀州区政府" not in {f.share.unit for f in split(TONGCHUAN, tmp_path / "all", "R", config).files}
+
+
+def test_names_equal_but_for_case_get_distinct_files(tmp_path):
+    def edit(wb):
+        wb["任务清单"]["G3"] = "ABC局"
+        wb["任务清单"]["G4"] = "abc局"
+    result = split(_edited_master(tmp_path, edit), tmp_path / "out", "R")
+    names = [f.path.name for f in result.files if f.share.unit.lower() == "abc局"]
+    assert names == ["R-ABC局-报送表.xlsx", "R-abc局-2-报送表.xlsx"]

@@ -124,9 +124,12 @@ def _date_option(ctx, param, value: str | None):
 
     match = re.fullmatch(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*", value)
     try:
-        return dt.date(*map(int, match.groups())) if match else dt.date.fromisoformat(value.strip())
+        day = dt.date(*map(int, match.groups())) if match else dt.date.fromisoformat(value.strip())
     except ValueError:
         raise click.BadParameter(f"“{value}”不是日期，请写成 YYYY-MM-DD，例如 2026-11-30。") from None
+    if not 2000 <= day.year <= 2099:
+        raise click.BadParameter(f"“{value}”不在2000年至2099年之间，请检查年份。")
+    return day
 
 
 @cli.command("split", help=(

@@ -6,14 +6,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xltasks.core.assignment import Assignment, assign
+from xltasks.core.assignment import Assignment, assign, expand
 from xltasks.core.config import Config
 from xltasks.core.findings import Finding
 from xltasks.core.returns import return_file_name
 from xltasks.core.units import split_units
 from xltasks.files.master_read import MasterBook, read_master
 from xltasks.files.return_book import RoundInfo, build_return
-from xltasks.files.safe_write import WriteRefused, lock_file, write_atomically
+from xltasks.files.safe_write import WriteRefused, cell_text, lock_file, write_atomically
 
 MAX_ROUND_CHARS = 40
 
@@ -54,7 +54,7 @@ class SplitResult:
 
 
 def _round_name(text: str) -> str:
-    name = " ".join(str(text).split())
+    name = " ".join(cell_text(str(text)).split())
     if not name:
         raise SplitRefused("请用 --round 指定报送期次，例如 --round 2026年11月。")
     if len(name) > MAX_ROUND_CHARS:
@@ -68,7 +68,9 @@ def _chosen(shares: list[Assignment], wanted: list[str], book: MasterBook,
     if not wanted:
         return shares
     names = [book.aliases.get(n, n) for w in wanted for n in split_units(w)]
-    names = [m for n in names for m in (groups.get(n) or (n,))]
+    if not names:
+        raise SplitRefused("--units 后面没有单位名称；要下发给全部单位，请去掉 --units。")
+    names = [m for n in names for m in expand(n, groups)]
     by_name = {s.unit: s for s in shares}
     unknown = [n for n in names if n not in by_name]
     if unknown:
@@ -78,15 +80,18 @@ def _chosen(shares: list[Assignment], wanted: list[str], book: MasterBook,
 
 
 def _unique_paths(out_dir: Path, round_name: str, shares: list[Assignment]) -> list[Path]:
-    """One file name per unit; two units whose names clean up the same get "-2", "-3"."""
+    """One file name per unit; two units whose names clean up the same (ignoring case, as Windows does) get
+    "-2", "-3"."""
     paths: list[Path] = []
+    taken: set[str] = set()
     for share in shares:
-        path = out_dir / return_file_name(round_name, share.unit)
-        n = 1
-        while path in paths:
+        base = return_file_name(round_name, share.unit)
+        name, n = base, 1
+        while name.casefold() in taken:
             n += 1
-            path = path.with_name(path.name.replace("-报送表.xlsx", f"-{n}-报送表.xlsx"))
-        paths.append(path)
+            name = base.replace("-报送表.xlsx", f"-{n}-报送表.xlsx")
+        taken.add(name.casefold())
+        paths.append(out_dir / name)
     return paths
 
 
@@ -96,15 +101,19 @@ def split(master: Path, out_dir: Path, round_name: str, config: Config | None = 
     """Read the master, share its tasks out and write every unit's return; nothing is written if any target
     is refused (exists without `force`, or open in Excel)."""
     round_name = _round_name(round_name)
-    book = read_master(Path(master))
+    book = read_master(Path(master), config.aliases if config else None)
     groups = dict(book.groups)
     if config is not None:
         groups.update(config.groups)
     shares, findings = assign(book.tasks, groups, with_coop=with_coop, path=str(master))
-    unassigned = [t.task_id for t in book.tasks if not any(t in s.lead for s in shares)]
+    sent = {t.task_id for s in shares for t in s.lead}
+    unassigned = [t.task_id for t in book.tasks if t.task_id not in sent]
     shares = _chosen(shares, list(units), book, groups)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteRefused(f"无法创建输出文件夹“{out_dir}”（{exc.strerror or exc}），请换一个文件夹。") from exc
     paths = _unique_paths(out_dir, round_name, shares)
     existing = [p.name for p in paths if p.exists()]
     if existing and not force:
@@ -113,7 +122,7 @@ def split(master: Path, out_dir: Path, round_name: str, config: Config | None = 
     locked = [lock.name for p in paths if (lock := lock_file(p))]
     if locked:
         raise WriteRefused(f"有报送表正在被打开（发现锁文件“{locked[0]}”），请先在Excel/WPS中关闭后再试。")
-    info = RoundInfo(round_name, due, contact, dt.datetime.now())
+    info = RoundInfo(round_name, due, cell_text(contact), dt.datetime.now().astimezone())
     files = []
     for share, path in zip(shares, paths):
         workbook, _ = build_return(book.programme, book.programme_id, book.office, share, info)

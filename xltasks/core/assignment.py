@@ -39,10 +39,17 @@ class Assignment:
     via_group: dict[str, str] = field(default_factory=dict)
 
 
+def expand(name: str, groups: dict[str, tuple[str, ...]], seen: frozenset[str] = frozenset()) -> list[str]:
+    """The units a name stands for: a group's members, groups within groups expanded; else the name itself."""
+    if name in seen or not groups.get(name):
+        return [name]
+    members = [m for member in groups[name] for m in expand(member, groups, seen | {name})]
+    return list(dict.fromkeys(members))
+
+
 def resolve(name: str, groups: dict[str, tuple[str, ...]]) -> tuple[list[str], str | None]:
-    """The units a name stands for: a group's members (and the group's name), else the name itself."""
-    members = groups.get(name, ())
-    return (list(members), name) if members else ([name], None)
+    """The units a name stands for and, when it is a group with members, the group's name."""
+    return (expand(name, groups), name) if groups.get(name) else ([name], None)
 
 
 def assign(tasks: list[MasterTask], groups: dict[str, tuple[str, ...]], *, with_coop: bool,

@@ -74,8 +74,8 @@ def finding(code: str, *, path: str = "", sheet: str | None = None, cell: str | 
     """Make a finding from its code; the message names the place as a clerk would say it."""
     severity, template = CODES[code]
     where = f"「{sheet}」{cell}单元格：" if sheet and cell else (f"{cell}单元格：" if cell else "")
-    message = template.format(path=path, cell=cell or "", field=field or "", detail=detail, where=where,
-                               task_id=task_id or "")
+    message = template.format(path=path, sheet=sheet or "", cell=cell or "", field=field or "", detail=detail,
+                              where=where, task_id=task_id or "")
     return Finding(code, severity, path, sheet, cell, task_id, field, message)
 
 

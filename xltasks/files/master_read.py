@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
 from xltasks.core.assignment import MasterTask
 from xltasks.core.deadlines import parse_deadline
 from xltasks.core.findings import Finding, SourceError, finding
@@ -54,7 +56,7 @@ def _text(value: object) -> str:
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value).strip()
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value)).strip()  # as a cell can hold it: what we write is what we hash
 
 
 def _columns(rows: list[list], path: str) -> tuple[int, dict[str, int]]:
@@ -91,7 +93,7 @@ def _tasks(rows: list[list], path: str, aliases: dict[str, str]) -> tuple[list[M
         return row[c] if c is not None and c < len(row) else None
 
     def units(row: list, key: str) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(aliases.get(n, n) for n in split_units(get(row, key))))
+        return tuple(dict.fromkeys(aliases.get(n, n) for n in split_units(_text(get(row, key)))))
 
     for r, row in enumerate(rows[header + 1:], start=header + 2):
         task_id, content = _text(get(row, "task_id")), _text(get(row, "content"))
@@ -133,15 +135,16 @@ def _units(rows: list[list]) -> tuple[dict[str, tuple[str, ...]], dict[str, str]
         name = _text(cells[col["单位名称"]])
         if not name:
             continue
-        if "组成员" in col and (members := split_units(cells[col["组成员"]])):
+        if "组成员" in col and (members := split_units(_text(cells[col["组成员"]]))):
             groups[name] = tuple(members)
         if "别名" in col:
-            aliases.update({alias: name for alias in split_units(cells[col["别名"]])})
+            aliases.update({alias: name for alias in split_units(_text(cells[col["别名"]]))})
     return groups, aliases
 
 
-def read_master(path: Path) -> MasterBook:
-    """A master written by `xltasks import`; raises SourceError (a finding in Chinese) when it is not one."""
+def read_master(path: Path, aliases: dict[str, str] | None = None) -> MasterBook:
+    """A master written by `xltasks import`; raises SourceError (a finding in Chinese) when it is not one.
+    `aliases` (from an office's config) are laid over the ones the master's 单位名单 lists."""
     # calamine: it reads the very hidden metadata sheet too, returns the values Excel last computed, and is
     # fast on a 10,000-row master. Nothing here needs openpyxl's styles.
     import python_calamine
@@ -153,7 +156,7 @@ def read_master(path: Path) -> MasterBook:
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(shown)
         try:
-            meta, groups, aliases, rows = _read_sheets(workbook, shown)
+            meta, groups, master_aliases, rows = _read_sheets(workbook, shown)
         finally:
             workbook.close()
     except SourceError:
@@ -161,6 +164,7 @@ def read_master(path: Path) -> MasterBook:
     except Exception as exc:  # noqa: BLE001 - a broken master is a finding, not a traceback
         raise SourceError(finding("source.corrupt", path=shown, detail=f"{type(exc).__name__}: {str(exc)[:120]}")) \
             from exc
+    aliases = {**master_aliases, **(aliases or {})}
     tasks, findings = _tasks(rows, shown, aliases)
     return MasterBook(path, meta, tasks, groups, aliases, findings)
 
@@ -174,6 +178,8 @@ def _read_sheets(workbook, shown: str) -> tuple[dict, dict, dict, list[list]]:
     if not meta.get("format", "").startswith(MASTER_FORMAT.split("/")[0] + "/"):
         kind = "这是各单位的报送表" if meta.get("format", "").startswith("xltasks-return/") else "标识表内容不符"
         raise SourceError(finding("master.not-xltasks", path=shown, detail=kind))
+    if not re.fullmatch(r"[0-9a-f]{64}", meta.get("source_sha256", "")):
+        raise SourceError(finding("master.not-xltasks", path=shown, detail="标识表中的来源指纹缺失或被改动"))
     if TASK_SHEET not in names:
         raise SourceError(finding("master.not-xltasks", path=shown, detail=f"缺少「{TASK_SHEET}」表"))
     groups, aliases = ({}, {}) if UNIT_SHEET not in names else \

@@ -190,8 +190,8 @@ def _task_sheet(wb: Workbook, name: str, role: str, share: Assignment, tasks: li
     _add_checks(ws, role, columns, FIRST_ROW + len(rows) - 1)
     content_col = next(i for i, c in enumerate(columns, start=1) if c.key == "content")
     ws.freeze_panes = ws.cell(row=FIRST_ROW, column=content_col + 1)
-    setup_print(ws, title_rows=f"{HEADER_ROW}:{HEADER_ROW}",
-                header_text=f"{share.unit}　{info.name}　{name}".replace("&", "&&"))
+    setup_print(ws, title_rows=f"{HEADER_ROW}:{HEADER_ROW}",  # Excel allows 255 characters in a page header
+                header_text=f"{share.unit[:80]}　{info.name}　{name}".replace("&", "&&"))
     ws.print_title_cols = None
     _protect(ws)
     context_keys = [c.key for c in columns if not c.is_input]
