@@ -126,13 +126,14 @@ def _write_header_block(ws: Worksheet, columns: list[Column], unit: str, info: R
 def _write_rows(ws: Worksheet, role: str, columns: list[Column], rows: list[dict]) -> None:
     write_header_row(ws, HEADER_ROW, [c.header for c in columns], [c.width for c in columns])
     ws.row_dimensions[HEADER_ROW].height = 30
+    props = load_schema(ROW_SCHEMA[role])["properties"]
     for r, values in enumerate(rows, start=FIRST_ROW):
         for c, col in enumerate(columns, start=1):
             cell = ws.cell(row=r, column=c)
             cell.font, cell.border, cell.alignment = BODY_FONT, BORDER, WRAP_TOP
             if col.is_input:
                 cell.fill, cell.protection = INPUT_FILL, UNLOCKED
-                fmt = load_schema(ROW_SCHEMA[role])["properties"][col.key]
+                fmt = props[col.key]
                 if fmt.get("format") == "date":
                     cell.number_format = DATE_FORMAT
                 elif fmt.get("type") == "number":
