@@ -20,7 +20,7 @@ def test_every_command_has_chinese_and_english_help():
         done = run_cli(*command, "--help")
         assert done.returncode == 0
         assert "任务" in done.stdout or "报送" in done.stdout, command
-        assert any(word in done.stdout.lower() for word in ("import", "split", "run the main job")), command
+        assert any(word in done.stdout.lower() for word in ("import", "split", "validate", "run the main job")), command
 
 
 def test_json_equals_the_library_result_and_validates(tmp_path):

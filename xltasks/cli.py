@@ -188,6 +188,68 @@ def render_split(result) -> None:
     print_findings(out, result.findings)
 
 
+@cli.command("validate", help=(
+    "校验收回的报送表（文件或文件夹，文件夹会逐层查找），每个问题都指明工作表和单元格。有错误时退出码为1。\n\n"
+    "Validate returns (files or folders, searched recursively); every problem is pinned to a sheet and cell. "
+    "Exit code 1 when any error is found.\n\n"
+    "PATH：报送表文件或文件夹 / return files or folders."))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--master", type=click.Path(path_type=Path),
+              help="总台账：核对单位、任务和锁定内容。/ The master, to check units, tasks and locked content.")
+@click.option("--round", "round_name", help="本期期次，其他期次的表报错。/ The round the returns must be for.")
+@click.option("--jobs", type=click.IntRange(1, 64), help="同时校验的文件数，默认为CPU核数。/ Files checked at once.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def validate_command(paths: tuple[Path, ...], master: Path | None, round_name: str | None, jobs: int | None,
+                     as_json: bool) -> None:
+    from xltasks.actions.validate import validate
+
+    try:
+        if as_json:
+            result = validate(list(paths), master, round_name, jobs=jobs)
+        else:
+            result = _validate_with_progress(list(paths), master, round_name, jobs)
+    except SourceError as exc:
+        raise CannotRun(f"总台账无法读取：{exc.finding.message}", exc.finding) from exc
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        render_validate(result)
+    if result.summary()["errors"]:
+        sys.exit(EXIT_INPUT_ERRORS)
+
+
+def _validate_with_progress(paths, master, round_name, jobs):
+    from rich.progress import Progress
+
+    from xltasks.actions.validate import find_returns, validate
+
+    total = len(find_returns(paths))
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task("校验中", total=total)
+        return validate(paths, master, round_name, jobs=jobs, progress=lambda _: bar.advance(task))
+
+
+def render_validate(result) -> None:
+    out = console()
+    table = Table(title="报送表校验结果")
+    for name, justify in (("文件", "left"), ("单位", "left"), ("期次", "left"), ("结果", "left"),
+                          ("错误", "right"), ("提示", "right")):
+        table.add_column(name, justify=justify, overflow="fold")
+    for r in result.files:
+        errors = sum(f.severity == "error" for f in r.findings)
+        warnings = sum(f.severity == "warning" for f in r.findings)
+        table.add_row(escape(Path(r.path).name), escape(r.unit), escape(r.round),
+                      "[green]通过[/]" if r.valid else "[bold red]退回修改[/]", str(errors), str(warnings))
+    out.print(table)
+    s = result.summary()
+    out.print(f"共{s['files']}个文件：通过{s['valid']}个，需退回修改{s['invalid']}个；错误{s['errors']}条，提示{s['warnings']}条。")
+    for r in result.files:
+        shown = [f for f in r.findings if f.severity != "info"]
+        if shown:
+            out.print(f"\n[bold]{escape(Path(r.path).name)}[/]")
+            print_findings(out, shown, limit=50)
+
+
 @cli.command("demo", help=(
     "用自带的两个示例项目（雁塔区、铜川市）演示：导入任务分解表生成总台账，再生成本月各单位的报送表。\n\n"
     "Run the main job on the shipped sample programmes (Yanta, Tongchuan): import their tables into masters and "
@@ -217,7 +279,7 @@ _CLICK_MESSAGES = [
     (r"Missing argument '(.+?)'\.", r"缺少参数 \1。"),
     (r"Missing option '(.+?)'.*", r"缺少选项 \1。"),
     (r"No such option:? '?([^'\s.]+)'?.*", r"没有选项 \1。"),
-    (r"No such command '(.+?)'\..*", r"没有子命令“\1”，可用：import、split、demo。"),
+    (r"No such command '(.+?)'\..*", r"没有子命令“\1”，可用：import、split、validate、demo。"),
     (r"Option '(.+?)' requires an argument\.", r"选项 \1 需要一个值。"),
     (r"Invalid value for '(.+?)': (.*)", r"选项 \1 的值有误：\2"),
     (r"Got unexpected extra arguments? \((.+)\)", r"多余的参数：\1。"),

@@ -49,6 +49,44 @@ CODES: dict[str, tuple[Severity, str]] = {
     "split.row-bad-id": ("warning", "总台账{where}任务编号“{task_id}”不是 xltasks 的编号（T加8位字母数字），该行未下发；"
                                    "新增任务请写入原表后重新导入。"),
     "split.row-no-id": ("warning", "总台账{where}有任务内容但没有任务编号，未下发；请不要删改“任务编号”列。"),
+    # validate: the file as a whole. A file that cannot be checked is a finding in the report, never a crash.
+    "file.unreadable": ("error", "文件“{path}”无法读取：{detail}"),
+    "file.skipped": ("info", "“{path}”是{detail}，已跳过。"),
+    "file.converted": ("info", "报送表被另存为{detail}格式，已按该格式读取；请尽量保存为 .xlsx 后报送。"),
+    "file.too-many-findings": ("info", "本文件问题过多，只列出前{detail}条，请先修改以上问题后再校验。"),
+    # validate: the workbook's identity and shape.
+    "workbook.no-metadata": ("error", "本文件缺少报送表标识（隐藏的“_xltasks”表），不是本系统下发的报送表，或已被复制到新文件中。"
+                                      "请在下发的原表中填写后报送。"),
+    "workbook.metadata-edited": ("error", "报送表的隐藏标识被改动（{detail}），无法确认是哪个单位、哪一期的表，请在下发的原表中重新填写。"),
+    "workbook.metadata-visible": ("info", "报送表的隐藏标识表已变为可见或普通隐藏（{detail}），可能经其他软件另存，不影响校验。"),
+    "workbook.other-programme": ("error", "本表属于另一个项目（“{detail}”），不是本总台账下发的报送表。"),
+    "workbook.wrong-round": ("error", "本表是“{detail}”期的报送表，不是本期（{expected}）的，请使用本期下发的表填写。"),
+    "workbook.unit-unknown": ("error", "本表的填报单位“{detail}”在总台账中没有要报送的任务。"),
+    "workbook.sheet-missing": ("error", "找不到工作表「{sheet}」，可能被删除或改名，请使用下发的原表。"),
+    "workbook.column-missing": ("error", "「{sheet}」表头中找不到“{field}”列，可能被删除或改名，请使用下发的原表。"),
+    "workbook.column-moved": ("info", "「{sheet}」的“{field}”列位置被移动（{detail}），已按列名读取。"),
+    # validate: rows.
+    "row.unknown-task": ("error", "「{sheet}」第{row}行的任务编号“{task_id}”不是下发给本单位的任务，请核对，不要自行增加任务行。"),
+    "row.other-unit": ("error", "「{sheet}」第{row}行的任务“{task_id}”属于{detail}，不是本单位的任务，可能从其他单位的表中复制而来。"),
+    "row.duplicate": ("error", "「{sheet}」第{row}行的任务“{task_id}”与第{detail}行重复，请删除多余的行。"),
+    "row.missing": ("error", "「{sheet}」缺少任务“{task_id}”（原第{row}行），可能被删除，请使用下发的原表。"),
+    "row.no-id": ("error", "「{sheet}」第{row}行填写了内容，但没有任务编号，请不要自行增加任务行。"),
+    "row.locked-changed": ("error", "「{sheet}」第{row}行任务“{task_id}”的{detail}被改动，与下发时不一致，请恢复原内容，"
+                                    "意见请写在“备注”栏。"),
+    # validate: cells and rules (by the schemas in schemas/).
+    "cell.required": ("error", "{place}「{field}」（{cell}）必须填写。"),
+    "cell.not-in-list": ("error", "{place}「{field}」（{cell}）的值“{value}”不在可选项中，可选：{detail}。"),
+    "cell.not-a-number": ("error", "{place}「{field}」（{cell}）应为数字，当前为“{value}”。"),
+    "cell.out-of-range": ("error", "{place}「{field}」（{cell}）应为{detail}之间的数字，当前为“{value}”。"),
+    "cell.not-a-date": ("error", "{place}「{field}」（{cell}）应为日期（例如2026-11-20），当前为“{value}”。"),
+    "cell.future-date": ("error", "{place}「{field}」（{cell}）的日期{value}晚于今天，请填写实际日期。"),
+    "cell.too-long": ("error", "{place}「{field}」（{cell}）有{detail}字，超过了{limit}字的上限，请精简。"),
+    "cell.bad-format": ("error", "{place}「{field}」（{cell}）的值“{value}”格式不对：{detail}"),
+    "cell.normalised": ("info", "{place}「{field}」（{cell}）的“{value}”按“{detail}”读取。"),
+    "cell.formula": ("warning", "{place}「{field}」（{cell}）是公式，只读取了它的计算结果“{value}”，请直接填写内容。"),
+    "cell.formula-like": ("warning", "{place}「{field}」（{cell}）以“{detail}”开头，汇总时按文字保存，不会作为公式计算。"),
+    "rule.contradiction": ("error", "{place}「{if_field}」为“{if_value}”时，{detail}"),
+    "rule.overdue-needs-problems": ("error", "{place}任务已过截止日期（{detail}）且未完成，「存在问题」（{cell}）必须说明原因。"),
 }
 
 
@@ -70,12 +108,13 @@ class Finding:
 
 
 def finding(code: str, *, path: str = "", sheet: str | None = None, cell: str | None = None,
-            task_id: str | None = None, field: str | None = None, detail: str = "") -> Finding:
-    """Make a finding from its code; the message names the place as a clerk would say it."""
+            task_id: str | None = None, field: str | None = None, detail: str = "", **values: object) -> Finding:
+    """Make a finding from its code; the message names the place as a clerk would say it. `values` fill the
+    template's other slots (row, value, place...)."""
     severity, template = CODES[code]
     where = f"「{sheet}」{cell}单元格：" if sheet and cell else (f"{cell}单元格：" if cell else "")
     message = template.format(path=path, sheet=sheet or "", cell=cell or "", field=field or "", detail=detail,
-                              where=where, task_id=task_id or "")
+                              where=where, task_id=task_id or "", **values)
     return Finding(code, severity, path, sheet, cell, task_id, field, message)
 
 

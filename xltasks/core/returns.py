@@ -49,7 +49,7 @@ def input_columns(role: str) -> tuple[Column, ...]:
                  for key, prop in schema["properties"].items() if key != "task_id")
 
 
-def _fold(value: object) -> str:
+def fold(value: object) -> str:
     """A cell value as the fingerprint sees it: text with all whitespace removed, dates as YYYY-MM-DD."""
     if value is None:
         return ""
@@ -62,7 +62,7 @@ def _fold(value: object) -> str:
 
 def row_fingerprint(values: list[object]) -> str:
     """16 hex digits of SHA-256 over a row's locked cells, so an edited task text or deadline shows."""
-    text = "\x1f".join(_fold(v) for v in values)
+    text = "\x1f".join(fold(v) for v in values)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -113,9 +113,9 @@ def meta_from_rows(rows: list[list[object]]) -> dict:
     in_tasks = False
     for row in rows:
         cells = list(row) + [""] * (len(META_TASK_COLUMNS) + 1 - len(row))
-        key = _fold(cells[0]) if not in_tasks else ""
+        key = fold(cells[0]) if not in_tasks else ""
         if in_tasks:
-            if not any(_fold(c) for c in cells[1:]):
+            if not any(fold(c) for c in cells[1:]):
                 continue
             task = dict(zip(META_TASK_COLUMNS, cells[1:]))
             task = {k: str(v) if k != "row" else v for k, v in task.items()}

@@ -1,0 +1,98 @@
+"""validate: check returns, one file or folders of thousands, and report every problem pinned to a cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from xltasks.core.assignment import assign
+from xltasks.core.findings import SourceError, finding
+from xltasks.core.validation import Expectation, ReturnReport, validate_return
+from xltasks.files.master_read import read_master
+from xltasks.files.return_read import read_return
+
+SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+
+
+@dataclass
+class ValidateResult:
+    files: list[ReturnReport]
+
+    def summary(self) -> dict:
+        count = lambda severity: sum(f.severity == severity for r in self.files for f in r.findings)  # noqa: E731
+        return {"files": len(self.files), "valid": sum(r.valid for r in self.files),
+                "invalid": sum(not r.valid for r in self.files), "errors": count("error"),
+                "warnings": count("warning"), "infos": count("info")}
+
+    def to_json(self) -> dict:
+        """The --json output (schemas/validate-result.schema.json)."""
+        return {"files": [{"path": r.path, "unit": r.unit, "round": r.round, "valid": r.valid,
+                           "findings": [f.to_dict() for f in r.findings]} for r in self.files],
+                "summary": self.summary()}
+
+
+def _skip_reason(path: Path) -> str:
+    if path.name.startswith("~$"):
+        return "Excel/WPS打开文件时留下的锁文件"
+    if path.name.startswith((".~lock", ".xltasks-", "~")) or path.suffix.lower() in (".tmp", ".bak"):
+        return "临时文件"
+    return ""
+
+
+def find_returns(paths: list[Path]) -> list[Path]:
+    """The files named, and every spreadsheet under the folders named (recursively), in a stable order."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.is_file() and
+                            (p.suffix.lower() in SUFFIXES or p.name.startswith(".~lock")))
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def expectation(master: Path) -> Expectation:
+    """What the master expects: raises SourceError when the master cannot be read (the command cannot run)."""
+    book = read_master(master)
+    shares, _ = assign(book.tasks, book.groups, with_coop=True)
+    return Expectation(book.programme_id, {t.task_id: t for t in book.tasks}, {s.unit: s for s in shares})
+
+
+def check_file(path: Path, expect: Expectation | None, round_name: str | None, today: dt.date) -> ReturnReport:
+    """One file's report; a file that cannot be read is a report with one finding, never an exception."""
+    reason = _skip_reason(path)
+    if reason:
+        return ReturnReport(str(path), findings=[finding("file.skipped", path=str(path), detail=reason)])
+    try:
+        data = read_return(path)
+    except SourceError as exc:
+        return ReturnReport(str(path), findings=[exc.finding])
+    except MemoryError:
+        return ReturnReport(str(path), findings=[finding("source.too-large", path=str(path), detail="内存不足")])
+    return validate_return(data, expect, round_name, today)
+
+
+def validate(paths: list[Path], master: Path | None = None, round_name: str | None = None, *,
+             jobs: int | None = None, today: dt.date | None = None,
+             progress: Callable[[ReturnReport], None] | None = None) -> ValidateResult:
+    """Check every return under `paths`. Files are read and checked on `jobs` threads (python-calamine releases
+    the GIL while parsing); results keep the files' order and only reports are kept, so memory stays flat."""
+    expect = expectation(master) if master else None
+    files = find_returns(paths)
+    today = today or dt.date.today()
+    jobs = max(1, jobs or os.cpu_count() or 1)
+
+    def run(path: Path) -> ReturnReport:
+        return check_file(path, expect, round_name, today)
+
+    reports: list[ReturnReport] = []
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for report in pool.map(run, files):
+            reports.append(report)
+            if progress:
+                progress(report)
+    return ValidateResult(reports)

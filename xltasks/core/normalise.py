@@ -1,0 +1,86 @@
+"""What clerks really type, made checkable: "80%", "８０", " 80 ", 0.8, "2022.6.30", "2022年6月30日", numbers as text.
+
+Each value is normalised by its schema property (a number, a date, or text) and the change is recorded, so the
+report can say "“80%”按“80”读取". Anything that cannot be read is left as typed for the schema to reject.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DATE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+SERIAL_RANGE = (36526, 73051)  # 2000-01-01 .. 2099-12-31 as Excel serial numbers
+
+
+@dataclass(frozen=True)
+class Normalised:
+    value: object          # None for an empty cell
+    shown: str             # the cell as the clerk sees it, for messages
+    note: str = ""         # what was changed, e.g. "80"; empty when taken as it was
+
+
+def shown(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _number(value: object, text: str) -> Normalised:
+    if isinstance(value, bool):
+        return Normalised(text, text)
+    if isinstance(value, (int, float)):
+        if 0 < value < 1:  # 80% typed into a percent-formatted cell is stored as 0.8
+            return Normalised(round(value * 100, 6), text, shown(round(value * 100, 6)))
+        return Normalised(int(value) if float(value).is_integer() else value, text)
+    folded = unicodedata.normalize("NFKC", text).strip().replace(",", "")
+    percent = folded.endswith("%")
+    folded = folded.rstrip("%").strip()
+    if _NUMBER.fullmatch(folded):
+        number = float(folded)
+        number = int(number) if number.is_integer() else number
+        return Normalised(number, text, shown(number) if (percent or folded != text) else "")
+    return Normalised(text, text)
+
+
+def _date(value: object, text: str) -> Normalised:
+    if isinstance(value, dt.datetime):
+        return Normalised(value.date().isoformat(), text)
+    if isinstance(value, dt.date):
+        return Normalised(value.isoformat(), text)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and SERIAL_RANGE[0] <= value <= SERIAL_RANGE[1]:
+        day = _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        return Normalised(day.isoformat(), text, day.isoformat())
+    match = _DATE.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    if match:
+        try:
+            day = dt.date(*map(int, match.groups()))
+        except ValueError:
+            return Normalised(text, text)
+        return Normalised(day.isoformat(), text, "" if day.isoformat() == text else day.isoformat())
+    return Normalised(text, text)
+
+
+def normalise(prop: dict, value: object) -> Normalised:
+    """One cell's value as its schema property expects it; empty cells (and blanks) become None."""
+    text = shown(value)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return Normalised(None, "")
+    if prop.get("type") in ("number", "integer"):
+        return _number(value, text)
+    if prop.get("format") == "date":
+        return _date(value, text)
+    if prop.get("enum"):
+        folded = unicodedata.normalize("NFKC", text).strip()
+        return Normalised(folded, text, folded if folded != text and folded in prop["enum"] else "")
+    return Normalised(text.strip(), text)

@@ -1,0 +1,352 @@
+"""Check one return, read into plain values, against its metadata, the master and the row schemas.
+
+The checks run at three levels, as a clerk would fix them: the workbook (identity, sheets, columns), the rows
+(task IDs, locked content) and the cells (the schemas in schemas/, then the rules across fields). Every finding
+carries the sheet and A1 cell where it applies. Nothing here raises for bad data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from xltasks.core.assignment import Assignment, MasterTask
+from xltasks.core.findings import Finding, finding
+from xltasks.core.grid import a1
+from xltasks.core.normalise import normalise, shown
+from xltasks.core.returns import (COOP_SHEET, HEADER_SCHEMA, LEAD_SHEET, META_SHEET, ROW_SCHEMA, file_fingerprint, fold,
+                                  meta_from_rows, row_fingerprint)
+from xltasks.core.schemas import gate, load_schema, validator
+
+MAX_FINDINGS = 1000
+HEADER_SCAN_ROWS = 12
+ROLE_LABEL = {"lead": "牵头", "coop": "配合"}
+
+
+@dataclass
+class ReturnData:
+    """A return as read from its file: every sheet's values, sheet states, and the cells that hold formulas."""
+
+    path: str
+    kind: str
+    sheets: dict[str, list[list]]
+    states: dict[str, str] = field(default_factory=dict)
+    formulas: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass
+class Expectation:
+    """What the master says: its programme, its tasks and who should report on which."""
+
+    programme_id: str
+    tasks: dict[str, MasterTask]
+    shares: dict[str, Assignment]
+
+
+@dataclass
+class ReturnReport:
+    path: str
+    unit: str = ""
+    round: str = ""
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+
+class _Collector:
+    def __init__(self, path: str):
+        self.path = path
+        self.items: list[Finding] = []
+
+    def add(self, code: str, **kw) -> None:
+        self.items.append(finding(code, path=self.path, **kw))
+
+
+def _meta(data: ReturnData, out: _Collector) -> dict | None:
+    rows = data.sheets.get(META_SHEET)
+    if rows is None:
+        out.add("workbook.no-metadata")
+        return None
+    meta = meta_from_rows(rows)
+    errors = sorted(validator("return-meta").iter_errors(meta), key=lambda e: list(e.path))
+    if errors:
+        where = ".".join(str(p) for p in errors[0].path) or "整体"
+        out.add("workbook.metadata-edited", detail=f"{where}不符合格式")
+        return None
+    if meta["fingerprint"] != file_fingerprint(meta):
+        out.add("workbook.metadata-edited", detail="指纹不符")
+        return None
+    state = data.states.get(META_SHEET, "veryHidden")
+    if state != "veryHidden":
+        out.add("workbook.metadata-visible", detail={"hidden": "普通隐藏", "visible": "可见"}.get(state, state))
+    return meta
+
+
+def _header_row(rows: list[list], headers: list[str]) -> tuple[int, dict[str, int]] | None:
+    """The 0-based row holding the most of the expected headers (任务编号 among them), and each header's column."""
+    best = None
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        labels = {shown(v).strip().replace(" ", ""): c for c, v in enumerate(row) if shown(v).strip()}
+        found = {h: labels[h] for h in headers if h in labels}
+        if "任务编号" in found and (best is None or len(found) > len(best[1])):
+            best = (r, found)
+    return best
+
+
+def _check_columns(sheet: str, headers: list[str], found: dict[str, int], out: _Collector) -> None:
+    for h in headers:
+        if h not in found:
+            out.add("workbook.column-missing", sheet=sheet, field=h)
+    order = sorted((c, h) for h, c in found.items())
+    expected = [h for h in headers if h in found]
+    if [h for _, h in order] != expected:
+        for position, (col, h) in enumerate(order):
+            if expected[position] != h:
+                out.add("workbook.column-moved", sheet=sheet, field=h, detail=f"现在在{a1(1, col + 1)[:-1]}列")
+
+
+def _cell_findings(schema_name: str, values: dict[str, tuple[object, str]], place: str, sheet: str,
+                   task_id: str | None, formulas: set[tuple[str, str]], today: dt.date, out: _Collector) -> dict:
+    """Normalise one row's (or the header block's) inputs, check them with the schema, report per cell.
+    `values` maps a property to (cell value, A1). Returns the normalised instance."""
+    schema = load_schema(schema_name)
+    props = schema["properties"]
+    instance: dict = {}
+    cells: dict[str, str] = {}
+    for key, (raw, ref) in values.items():
+        prop = props[key]
+        cells[key] = ref
+        where = dict(sheet=sheet, cell=ref, task_id=task_id, field=prop["title"], place=place)
+        got = normalise(prop, raw)
+        if (sheet, ref) in formulas:
+            out.add("cell.formula", value=got.shown, **where)
+        if got.value is None:
+            continue
+        if got.note:
+            out.add("cell.normalised", value=got.shown, detail=got.note, **where)
+        if isinstance(got.value, str) and got.value[:1] in "=+-@" and prop.get("type") == "string" \
+                and "format" not in prop:
+            out.add("cell.formula-like", detail=got.value[:1], **where)
+        instance[key] = got.value
+    bad_dates = {k for k, v in instance.items() if props[k].get("format") == "date" and not _iso_date(v)}
+    if gate(schema_name)(instance) and not bad_dates:
+        errors = []
+    else:
+        errors = list(validator(schema_name).iter_errors(instance))
+    reported: set[str] = set()
+    for error in errors:
+        _report_error(error, schema, instance, cells, place, sheet, task_id, out, reported)
+    for key, value in instance.items():
+        if props[key].get("x-not-after") == "today" and _iso_date(value) and dt.date.fromisoformat(value) > today \
+                and key not in reported:
+            out.add("cell.future-date", sheet=sheet, cell=cells[key], task_id=task_id, field=props[key]["title"],
+                    place=place, value=value)
+    return instance
+
+
+def _iso_date(value: object) -> bool:
+    try:
+        dt.date.fromisoformat(str(value))
+    except ValueError:
+        return False
+    return len(str(value)) == 10
+
+
+def _report_error(error, schema: dict, instance: dict, cells: dict[str, str], place: str, sheet: str,
+                  task_id: str | None, out: _Collector, reported: set[str]) -> None:
+    props = schema["properties"]
+    path = list(error.schema_path)
+    if "then" in path:  # an if/then rule across fields: name the condition
+        clause = schema["allOf"][path[1]]
+        (if_key, if_prop), = clause["if"]["properties"].items()
+        key = error.path[0] if error.path else error.message.split("'")[1]
+        title = props[key]["title"]
+        if error.validator == "required":
+            detail = f"「{title}」（{cells.get(key, '')}）必须填写。"
+        else:
+            detail = f"「{title}」应为{error.validator_value}，当前为{shown(instance.get(key))}。"
+        out.add("rule.contradiction", sheet=sheet, cell=cells.get(key) or cells.get(if_key), task_id=task_id,
+                field=title, place=place, if_field=props[if_key]["title"], if_value=if_prop["const"], detail=detail)
+        reported.add(key)
+        return
+    if error.validator == "required":
+        key = error.message.split("'")[1]
+        if key in props and key != "task_id":
+            out.add("cell.required", sheet=sheet, cell=cells.get(key), task_id=task_id, field=props[key]["title"],
+                    place=place)
+            reported.add(key)
+        return
+    if not error.path or error.path[0] not in props:
+        return
+    key = error.path[0]
+    prop = props[key]
+    where = dict(sheet=sheet, cell=cells.get(key), task_id=task_id, field=prop["title"], place=place,
+                 value=shown(instance.get(key)))
+    reported.add(key)
+    if error.validator == "enum":
+        out.add("cell.not-in-list", detail="、".join(prop["enum"]), **where)
+    elif error.validator == "type" and prop.get("type") in ("number", "integer"):
+        out.add("cell.not-a-number", **where)
+    elif error.validator in ("minimum", "maximum"):
+        out.add("cell.out-of-range", detail=f"{prop.get('minimum', '')}–{prop.get('maximum', '')}", **where)
+    elif error.validator == "format":
+        out.add("cell.not-a-date", **where)
+    elif error.validator == "maxLength":
+        out.add("cell.too-long", detail=str(len(str(instance[key]))), limit=prop["maxLength"], **where)
+    elif error.validator == "minLength":
+        out.add("cell.required", **where)
+    else:
+        out.add("cell.bad-format", detail=prop.get("description", ""), **where)
+
+
+def _header_block(data: ReturnData, meta: dict | None, today: dt.date, out: _Collector) -> None:
+    props = load_schema(HEADER_SCHEMA)["properties"]
+    sheet = meta["header_cells"]["sheet"] if meta else LEAD_SHEET
+    rows = data.sheets.get(sheet)
+    if rows is None:
+        return
+    values: dict[str, tuple[object, str]] = {}
+    for key, prop in props.items():
+        ref = meta["header_cells"].get(key) if meta else None
+        position = _position(ref) if ref else _beside_label(rows, prop["title"])
+        if position is None:
+            out.add("cell.required", sheet=sheet, field=prop["title"], place="表头", cell=None)
+            continue
+        r, c = position
+        values[key] = (rows[r][c] if r < len(rows) and c < len(rows[r]) else None, a1(r + 1, c + 1))
+    _cell_findings(HEADER_SCHEMA, values, "表头", sheet, None, data.formulas, today, out)
+
+
+def _position(ref: str) -> tuple[int, int]:
+    letters = "".join(ch for ch in ref if ch.isalpha())
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return int(ref[len(letters):]) - 1, col - 1
+
+
+def _beside_label(rows: list[list], label: str) -> tuple[int, int] | None:
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        for c, value in enumerate(row):
+            if shown(value).strip() == label:
+                return r, c + 1
+    return None
+
+
+def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | None, unit: str,
+          today: dt.date, out: _Collector) -> None:
+    schema_name = ROW_SCHEMA[role]
+    props = load_schema(schema_name)["properties"]
+    sheet = meta["sheets"][role] if meta else {"lead": LEAD_SHEET, "coop": COOP_SHEET}[role]
+    expected_tasks = [t for t in meta["tasks"] if t["role"] == role] if meta else []
+    if not sheet:
+        return
+    rows = data.sheets.get(sheet)
+    if rows is None:
+        if expected_tasks or not meta:
+            if meta or role == "lead":
+                out.add("workbook.sheet-missing", sheet=sheet)
+        return
+    inputs = [p["title"] for k, p in props.items() if k != "task_id"]
+    headers = meta["columns"][role].split("|") if meta else ["任务编号", *inputs]
+    located = _header_row(rows, headers)
+    if located is None:
+        out.add("workbook.column-missing", sheet=sheet, field="任务编号")
+        return
+    header_index, found = located
+    _check_columns(sheet, headers, found, out)
+    context = headers[:headers.index(inputs[0])] if inputs[0] in headers else []
+    can_fingerprint = all(h in found for h in context)
+    by_title = {p["title"]: k for k, p in props.items()}
+    planned = {t["task_id"]: t for t in expected_tasks}
+    seen: dict[str, int] = {}
+    id_col = found["任务编号"]
+    for r in range(header_index + 1, len(rows)):
+        row = rows[r]
+        cell = lambda h: row[found[h]] if h in found and found[h] < len(row) else None  # noqa: E731
+        task_id = shown(cell("任务编号")).strip()
+        row_no = r + 1
+        filled = {h: cell(h) for h in inputs if shown(cell(h)).strip()}
+        if not task_id:
+            if filled:
+                out.add("row.no-id", sheet=sheet, row=row_no, cell=a1(row_no, id_col + 1))
+            continue
+        where = dict(sheet=sheet, row=row_no, cell=a1(row_no, id_col + 1), task_id=task_id)
+        if task_id in seen:
+            out.add("row.duplicate", detail=str(seen[task_id]), **where)
+            continue
+        seen[task_id] = row_no
+        if meta and task_id not in planned:
+            master_task = expect.tasks.get(task_id) if expect else None
+            if master_task:
+                owners = "、".join(master_task.lead_units) or "其他单位"
+                out.add("row.other-unit", detail=f"{owners}（{ROLE_LABEL[role]}）", **where)
+            else:
+                out.add("row.unknown-task", **where)
+            continue
+        if meta and can_fingerprint:
+            values = [cell(h) for h in context]
+            if row_fingerprint(values) != planned[task_id]["fingerprint"]:
+                changed = _changed_fields(context, values, expect.tasks.get(task_id) if expect else None)
+                out.add("row.locked-changed", detail=changed, **where)
+        values = {by_title[h]: (cell(h), a1(row_no, found[h] + 1)) for h in inputs if h in found}
+        values["task_id"] = (task_id, where["cell"])
+        instance = _cell_findings(schema_name, values, f"第{row_no}行", sheet, task_id, data.formulas, today, out)
+        if role == "lead":
+            _overdue(instance, cell("截止日期"), values, row_no, sheet, task_id, today, out,
+                     expect.tasks.get(task_id) if expect else None)
+    for task_id, planned_task in planned.items():
+        if task_id not in seen:
+            out.add("row.missing", sheet=sheet, row=planned_task["row"], task_id=task_id)
+
+
+def _changed_fields(headers: list[str], values: list, master_task: MasterTask | None) -> str:
+    """Which locked fields differ, when the master is there to compare with; else the row as a whole."""
+    if master_task is None:
+        return "任务信息"
+    truth = {"任务编号": master_task.task_id, "所属部分": master_task.section, "序号": master_task.number,
+             "任务名称": master_task.title, "任务内容": master_task.content, "完成时限": master_task.deadline_text,
+             "截止日期": master_task.due, "牵头单位": "、".join(master_task.lead_units),
+             "配合单位": "、".join(master_task.coop_units)}
+    changed = [h for h, v in zip(headers, values) if h in truth and fold(v) != fold(truth[h])]
+    return "、".join(f"“{h}”" for h in changed) or "任务信息"
+
+
+def _overdue(instance: dict, due_cell: object, values: dict, row_no: int, sheet: str, task_id: str,
+             today: dt.date, out: _Collector, master_task: MasterTask | None) -> None:
+    due = master_task.due if master_task else (due_cell.date() if isinstance(due_cell, dt.datetime) else due_cell)
+    if not isinstance(due, dt.date) or due >= today or instance.get("status") == "已完成" or instance.get("problems"):
+        return
+    ref = values["problems"][1] if "problems" in values else None
+    out.add("rule.overdue-needs-problems", sheet=sheet, cell=ref, task_id=task_id, field="存在问题",
+            place=f"第{row_no}行", detail=due.isoformat())
+
+
+def validate_return(data: ReturnData, expect: Expectation | None = None, round_name: str | None = None,
+                    today: dt.date | None = None) -> ReturnReport:
+    """Every finding about one return, capped at MAX_FINDINGS (then one info finding says so)."""
+    today = today or dt.date.today()
+    out = _Collector(data.path)
+    if data.kind != "xlsx":
+        out.add("file.converted", detail=f".{data.kind}")
+    meta = _meta(data, out)
+    report = ReturnReport(data.path, meta["unit"] if meta else "", meta["round"] if meta else "")
+    if meta:
+        if round_name and meta["round"] != round_name:
+            out.add("workbook.wrong-round", detail=meta["round"], expected=round_name)
+        if expect and meta["programme_id"] != expect.programme_id:
+            out.add("workbook.other-programme", detail=meta["programme"])
+        elif expect and meta["unit"] not in expect.shares:
+            out.add("workbook.unit-unknown", detail=meta["unit"])
+    _header_block(data, meta, today, out)
+    for role in ("lead", "coop"):
+        _rows(data, meta, role, expect, report.unit, today, out)
+    findings = out.items
+    if len(findings) > MAX_FINDINGS:
+        findings = findings[:MAX_FINDINGS] + [finding("file.too-many-findings", path=data.path,
+                                                      detail=str(MAX_FINDINGS))]
+    report.findings = findings
+    return report
+
