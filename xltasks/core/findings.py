@@ -50,7 +50,6 @@ CODES: dict[str, tuple[Severity, str]] = {
                                    "新增任务请写入原表后重新导入。"),
     "split.row-no-id": ("warning", "总台账{where}有任务内容但没有任务编号，未下发；请不要删改“任务编号”列。"),
     # validate: the file as a whole. A file that cannot be checked is a finding in the report, never a crash.
-    "file.unreadable": ("error", "文件“{path}”无法读取：{detail}"),
     "file.skipped": ("info", "“{path}”是{detail}，已跳过。"),
     "file.converted": ("info", "报送表被另存为{detail}格式，已按该格式读取；请尽量保存为 .xlsx 后报送。"),
     "file.too-many-findings": ("info", "本文件问题过多，只列出前{detail}条，请先修改以上问题后再校验。"),
