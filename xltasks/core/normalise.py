@@ -49,7 +49,7 @@ def _number(value: object, text: str) -> Normalised:
     if _NUMBER.fullmatch(folded):
         number = float(folded)
         number = int(number) if number.is_integer() else number
-        return Normalised(number, text, shown(number) if (percent or folded != text) else "")
+        return Normalised(number, text, shown(number))  # a number stored as text is worth a note too
     return Normalised(text, text)
 
 

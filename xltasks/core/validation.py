@@ -115,6 +115,7 @@ def _cell_findings(schema_name: str, values: dict[str, tuple[object, str]], plac
     props = schema["properties"]
     instance: dict = {}
     cells: dict[str, str] = {}
+    final, out = out, _Collector(out.path)  # this row's findings, put in column order at the end
     for key, (raw, ref) in values.items():
         prop = props[key]
         cells[key] = ref
@@ -143,6 +144,8 @@ def _cell_findings(schema_name: str, values: dict[str, tuple[object, str]], plac
                 and key not in reported:
             out.add("cell.future-date", sheet=sheet, cell=cells[key], task_id=task_id, field=props[key]["title"],
                     place=place, value=value)
+    order = {ref: i for i, ref in enumerate(cells.values())}
+    final.items += sorted(out.items, key=lambda f: order.get(f.cell, len(order)))
     return instance
 
 
@@ -173,13 +176,13 @@ def _report_error(error, schema: dict, instance: dict, cells: dict[str, str], pl
         return
     if error.validator == "required":
         key = error.message.split("'")[1]
-        if key in props and key != "task_id":
+        if key in cells and key != "task_id":  # a missing column is reported once, not on every row
             out.add("cell.required", sheet=sheet, cell=cells.get(key), task_id=task_id, field=props[key]["title"],
                     place=place)
             reported.add(key)
         return
-    if not error.path or error.path[0] not in props:
-        return
+    if not error.path or error.path[0] not in props or error.path[0] in reported:
+        return  # one finding per cell: the first rule it breaks
     key = error.path[0]
     prop = props[key]
     where = dict(sheet=sheet, cell=cells.get(key), task_id=task_id, field=prop["title"], place=place,
@@ -195,8 +198,6 @@ def _report_error(error, schema: dict, instance: dict, cells: dict[str, str], pl
         out.add("cell.not-a-date", **where)
     elif error.validator == "maxLength":
         out.add("cell.too-long", detail=str(len(str(instance[key]))), limit=prop["maxLength"], **where)
-    elif error.validator == "minLength":
-        out.add("cell.required", **where)
     else:
         out.add("cell.bad-format", detail=prop.get("description", ""), **where)
 

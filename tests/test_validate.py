@@ -1,0 +1,231 @@
+"""validate on returns filled the way clerks fill them: every check fires at its cell, and nothing on good returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, cli_json, convert, run
+from openpyxl import load_workbook
+
+from xltasks.actions.split import split
+from xltasks.actions.validate import validate
+from xltasks.core.returns import COOP_SHEET, FIRST_ROW, HEADER_ROW, LEAD_SHEET, META_SHEET
+from xltasks.core.schemas import validator
+
+MASTERS = ROOT / "workbooks" / "masters"
+YANTA = MASTERS / "yanta-master.xlsx"
+ROUND = "2026年11月"
+TODAY = dt.date.today()
+
+
+@pytest.fixture(scope="module")
+def blank(tmp_path_factory) -> Path:
+    """区民政局's return for the round, as issued (16 lead tasks, cooperating sheet included)."""
+    out = tmp_path_factory.mktemp("issued")
+    return split(YANTA, out, ROUND, units=["区民政局"], with_coop=True).files[0].path
+
+
+def columns(ws) -> dict[str, str]:
+    return {c.value: c.column_letter for c in ws[HEADER_ROW] if c.value}
+
+
+def fill(blank: Path, target: Path, edit=None) -> Path:
+    """Fill every input as a careful clerk would (all Yanta deadlines are past: 存在问题 is filled), then apply
+    `edit(workbook)` to make the mistake under test."""
+    wb = load_workbook(blank)
+    ws = wb[LEAD_SHEET]
+    col = columns(ws)
+    ws["B3"], ws["E3"], ws["H3"] = "张三", "029-88888888", TODAY
+    for r in range(FIRST_ROW, ws.max_row + 1):
+        ws[f"{col['进展状态']}{r}"] = "推进中"
+        ws[f"{col['完成进度(%)']}{r}"] = 50
+        ws[f"{col['进展情况']}{r}"] = "已完成选址和方案设计。"
+        ws[f"{col['存在问题']}{r}"] = "建设资金尚未全部到位。"
+        ws[f"{col['下步计划']}{r}"] = "争取专项资金。"
+    coop = wb[COOP_SHEET]
+    for r in range(FIRST_ROW, coop.max_row + 1):
+        coop[f"{columns(coop)['配合工作情况']}{r}"] = "提供了相关数据。"
+    if edit:
+        edit(wb)
+    wb.save(target)
+    return target
+
+
+def check(path: Path, **kw):
+    result = validate([path], kw.pop("master", YANTA), kw.pop("round_name", ROUND), today=TODAY, **kw)
+    return result.files[0]
+
+
+def codes(report, severity=("error", "warning")) -> list[tuple[str | None, str]]:
+    return [(f.cell, f.code) for f in report.findings if f.severity in severity]
+
+
+def test_a_correct_return_passes_with_and_without_the_master(blank, tmp_path):
+    good = fill(blank, tmp_path / "good.xlsx")
+    report = check(good)
+    assert report.findings == [] and report.valid
+    assert (report.unit, report.round) == ("区民政局", ROUND)
+    assert check(good, master=None, round_name=None).findings == []
+
+
+def test_an_untouched_return_lists_what_is_still_to_fill(blank):
+    report = check(blank)
+    assert not report.valid
+    assert ("B3", "cell.required") in codes(report) and ("G6", "cell.required") in codes(report)
+    assert ("J6", "rule.overdue-needs-problems") in codes(report)
+    assert "第6行「进展状态」（G6）必须填写。" in [f.message for f in report.findings]
+
+
+def _set(sheet: str, **cells):
+    def edit(wb):
+        for ref, value in cells.items():
+            wb[sheet][ref] = value
+    return edit
+
+
+@pytest.mark.parametrize("cells, expected", [
+    ({"G6": "完成了"}, [("G6", "cell.not-in-list")]),
+    ({"H6": "八成"}, [("H6", "cell.not-a-number")]),
+    ({"H6": 150}, [("H6", "cell.out-of-range")]),
+    ({"G6": "已完成", "H6": 80, "L6": TODAY}, [("H6", "rule.contradiction")]),
+    ({"G6": "已完成", "H6": 100}, [("L6", "rule.contradiction")]),
+    ({"G6": "未启动", "H6": 10}, [("H6", "rule.contradiction")]),
+    ({"J6": None}, [("J6", "rule.overdue-needs-problems")]),
+    ({"L6": "明年"}, [("L6", "cell.not-a-date")]),
+    ({"L6": TODAY + dt.timedelta(days=3)}, [("L6", "cell.future-date")]),
+    ({"I6": "好" * 1001}, [("I6", "cell.too-long")]),
+    ({"I6": None}, [("I6", "cell.required")]),
+    ({"E3": "电话"}, [("E3", "cell.bad-format")]),
+    ({"B3": None, "H3": "昨天"}, [("B3", "cell.required"), ("H3", "cell.not-a-date")]),
+    ({"M6": "=1+1"}, [("M6", "cell.formula")]),
+])
+def test_each_mistake_is_reported_at_its_cell(blank, tmp_path, cells, expected):
+    report = check(fill(blank, tmp_path / "r.xlsx", _set(LEAD_SHEET, **cells)))
+    assert codes(report) == expected
+
+
+def test_what_clerks_really_type_is_normalised_and_recorded(blank, tmp_path):
+    cells = {"H6": "80%", "H7": 0.8, "H8": "８０", "H9": " 80 ", "G10": "已完成", "H10": "100", "L10": "2022.6.30",
+             "G11": "已完成", "H11": 100, "L11": "2022年6月30日", "I12": 12345}
+    report = check(fill(blank, tmp_path / "r.xlsx", _set(LEAD_SHEET, **cells)))
+    assert report.valid, codes(report)
+    notes = {f.cell: f.message for f in report.findings if f.code == "cell.normalised"}
+    assert set(notes) == {"H6", "H7", "H8", "H9", "H10", "L10", "L11"}
+    assert notes["H6"] == "第6行「完成进度(%)」（H6）的“80%”按“80”读取。"
+    assert "2022-06-30" in notes["L10"]
+
+
+def test_formula_like_text_is_a_warning_not_an_error(blank, tmp_path):
+    report = check(fill(blank, tmp_path / "r.xlsx", lambda wb: _text(wb, "I6", "=不是公式")))
+    assert report.valid and codes(report) == [("I6", "cell.formula-like")]
+
+
+def _text(wb, ref: str, value: str) -> None:
+    wb[LEAD_SHEET][ref] = value
+    wb[LEAD_SHEET][ref].data_type = "s"
+
+
+def _delete_row(wb):
+    wb[LEAD_SHEET].delete_rows(8)
+
+
+def _duplicate_row(wb):
+    ws = wb[LEAD_SHEET]
+    for c in range(1, ws.max_column + 1):
+        ws.cell(row=ws.max_row + 1 if c == 1 else ws.max_row, column=c, value=ws.cell(row=6, column=c).value)
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (_delete_row, [(None, "row.missing")]),
+    (_duplicate_row, [("A22", "row.duplicate")]),
+    (_set(LEAD_SHEET, C7="新建8个镇街综合养老服务中心。"), [("A7", "row.locked-changed")]),
+    (_set(LEAD_SHEET, A7="T00000000"), [("A7", "row.unknown-task"), (None, "row.missing")]),
+    (_set(LEAD_SHEET, A7="T2B3B1B31"), [("A7", "row.other-unit"), (None, "row.missing")]),
+])
+def test_rows_deleted_duplicated_edited_or_foreign(blank, tmp_path, edit, expected):
+    from xltasks.files.master_read import read_master
+
+    if any(code == "row.other-unit" for _, code in expected):  # a task another unit leads, copied in
+        other = next(t for t in read_master(YANTA).tasks if "区民政局" not in t.lead_units)
+        edit = _set(LEAD_SHEET, A7=other.task_id)
+    report = check(fill(blank, tmp_path / "r.xlsx", edit))
+    assert codes(report) == expected
+    if expected[0][1] == "row.locked-changed":
+        assert "“任务内容”" in report.findings[0].message
+
+
+def test_workbook_identity_sheets_and_columns(blank, tmp_path):
+    def drop_meta(wb):
+        del wb[META_SHEET]
+    assert codes(check(fill(blank, tmp_path / "a.xlsx", drop_meta)))[0] == (None, "workbook.no-metadata")
+    assert codes(check(fill(blank, tmp_path / "b.xlsx", _set(META_SHEET, B6="区财政局")))) == \
+        [(None, "workbook.metadata-edited")]
+    assert codes(check(fill(blank, tmp_path / "c.xlsx"), round_name="2026年10月")) == [(None, "workbook.wrong-round")]
+
+    def rename_column(wb):
+        wb[LEAD_SHEET]["I5"] = "工作进展"
+    report = check(fill(blank, tmp_path / "d.xlsx", rename_column))
+    assert codes(report) == [(None, "workbook.column-missing")] and "进展情况" in report.findings[0].message
+
+    def rename_sheet(wb):
+        wb[COOP_SHEET].title = "配合"
+    assert codes(check(fill(blank, tmp_path / "e.xlsx", rename_sheet))) == [(None, "workbook.sheet-missing")]
+
+
+def test_a_return_for_another_programme(blank, tmp_path):
+    tongchuan = MASTERS / "tongchuan-master.xlsx"
+    report = check(fill(blank, tmp_path / "r.xlsx"), master=tongchuan)
+    assert codes(report) == [(None, "workbook.other-programme")]
+
+
+@pytest.mark.parametrize("target", ["xlsx", "xls", "ods"])
+def test_returns_resaved_by_libreoffice_are_read(blank, tmp_path, soffice, target):
+    good = fill(blank, tmp_path / "good.xlsx")
+    saved = convert(soffice, good, target, tmp_path / "lo")
+    report = check(saved)
+    assert report.valid, codes(report)
+    infos = {f.code for f in report.findings if f.severity == "info"}
+    assert ("file.converted" in infos) == (target != "xlsx")
+    bad = fill(blank, tmp_path / "bad.xlsx", _set(LEAD_SHEET, G6="完成了", H7="八成"))
+    report = check(convert(soffice, bad, target, tmp_path / "lo2"))
+    assert codes(report) == [("G6", "cell.not-in-list"), ("H7", "cell.not-a-number")]
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty", "text-as-xlsx", "truncated", "zip-not-office", "encrypted",
+                                  "zip-bomb", "xml-entities", "no-header"])
+def test_hostile_and_broken_files_are_findings(kind, tmp_path):
+    from test_bad_sources import make_bad
+
+    path = make_bad(kind, tmp_path)
+    report = check(path)
+    assert not report.valid and report.findings and report.findings[0].severity == "error", kind
+    assert all(f.message for f in report.findings)
+
+
+def test_a_folder_with_lock_files_many_returns_and_the_cli(blank, tmp_path, capsys):
+    folder = tmp_path / "returns"
+    (folder / "sub").mkdir(parents=True)
+    good = fill(blank, folder / "sub" / "民政局报送(1).xlsx")
+    fill(blank, folder / "错的.xlsx", _set(LEAD_SHEET, G6="完成了"))
+    shutil.copy(good, folder / "副本.xlsx")
+    (folder / "~$错的.xlsx").write_bytes(b"lock")
+    (folder / "说明.txt").write_text("ignored")
+    code, data = cli_json("validate", str(folder), "--master", str(YANTA), "--round", ROUND)
+    assert code == 1
+    assert list(validator("validate-result").iter_errors(data)) == []
+    names = [(Path(f["path"]).name, f["valid"]) for f in data["files"]]
+    assert names == [("民政局报送(1).xlsx", True), ("~$错的.xlsx", True), ("副本.xlsx", True), ("错的.xlsx", False)]
+    assert data["files"][1]["findings"][0]["code"] == "file.skipped"
+    assert data["summary"] == {"files": 4, "valid": 3, "invalid": 1, "errors": 1, "warnings": 0, "infos": 1}
+    library = validate([folder], YANTA, ROUND, jobs=1).to_json()
+    assert data == json.loads(json.dumps(library, ensure_ascii=False, default=str))
+    code, out, _ = run(["validate", str(folder / "sub"), "--master", str(YANTA)], capsys)
+    assert code == 0 and "通过1个" in out
+    code, out, _ = run(["validate", str(folder / "错的.xlsx")], capsys)
+    assert code == 1 and "第6行「进展状态」（G6）的值“完成了”不在可选项中" in out.replace("\n", "")
+    code, _, err = run(["validate", str(folder), "--master", str(tmp_path / "无.xlsx")], capsys)
+    assert code == 2 and "总台账" in err
