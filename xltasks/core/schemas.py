@@ -6,29 +6,31 @@ import json
 from functools import cache
 from importlib import resources
 
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+
+@cache
+def load_schema(name: str) -> dict:
+    """A schema by file stem, e.g. "import-result" (do not modify the dict: it is shared)."""
+    return json.loads(resources.files("xltasks.schemas").joinpath(f"{name}.schema.json").read_text(encoding="utf-8"))
 
 
 @cache
-def _registry() -> Registry:
+def _registry():
+    # jsonschema and referencing are imported on first use: a batch of valid returns never needs them.
+    from referencing import Registry, Resource
+
     resources_by_name = []
     for entry in resources.files("xltasks.schemas").iterdir():
         if entry.name.endswith(".schema.json"):
-            schema = json.loads(entry.read_text(encoding="utf-8"))
-            resource = Resource.from_contents(schema)
-            resources_by_name += [(entry.name, resource), (schema["$id"], resource)]
+            resource = Resource.from_contents(load_schema(entry.name.removesuffix(".schema.json")))
+            resources_by_name += [(entry.name, resource), (resource.contents["$id"], resource)]
     return Registry().with_resources(resources_by_name)
 
 
-def load_schema(name: str) -> dict:
-    """A schema by file stem, e.g. "import-result"."""
-    return _registry().contents(f"{name}.schema.json")
-
-
 @cache
-def validator(name: str) -> Draft202012Validator:
+def validator(name: str):
     """A compiled validator for one schema, with references to its sibling schemas resolved."""
+    from jsonschema import Draft202012Validator
+
     schema = load_schema(name)
     Draft202012Validator.check_schema(schema)
     # Formats are checked ("date" in a return row, "date-time" in the metadata): the schema is the whole rule.

@@ -7,14 +7,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from xltasks.core.assignment import MasterTask
 from xltasks.core.deadlines import parse_deadline
 from xltasks.core.findings import Finding, SourceError, finding
 from xltasks.core.grid import a1
 from xltasks.core.units import split_units
-from xltasks.files.master import MASTER_FORMAT, META_SHEET, TASK_COLUMNS, TASK_SHEET, UNIT_SHEET
+from xltasks.files.master_layout import MASTER_FORMAT, META_SHEET, TASK_COLUMNS, TASK_SHEET, UNIT_SHEET
+from xltasks.files.safe_write import ILLEGAL_CHARACTERS_RE
 from xltasks.files.sniff import sniff
 
 HEADERS = {key: header for key, header, _ in TASK_COLUMNS}

@@ -10,9 +10,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 MAX_CELL_CHARS = 32_767
+# Characters no cell may hold (the same set openpyxl refuses); defined here so a command does not pay openpyxl's
+# import time just to clean text.
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 KEEP_BACKUPS = 5
 
 
