@@ -85,8 +85,13 @@ def _meta(data: ReturnData, out: _Collector) -> dict | None:
     return meta
 
 
-def _header_row(rows: list[list], headers: list[str]) -> tuple[int, dict[str, int]] | None:
-    """The 0-based row holding the most of the expected headers (任务编号 among them), and each header's column."""
+def _header_row(rows: list[list], headers: list[str], expected_row: int | None = None) -> tuple[int, dict[str, int]] | None:
+    """The 0-based row holding the most of the expected headers (任务编号 among them), and each header's column.
+    The row the metadata names is tried first: in an untouched return it holds them all."""
+    if expected_row is not None and expected_row < len(rows):
+        row = rows[expected_row]
+        if [shown(v).strip() for v in row[:len(headers)]] == headers:
+            return expected_row, {h: c for c, h in enumerate(headers)}
     best = None
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         labels = {shown(v).strip().replace(" ", ""): c for c, v in enumerate(row) if shown(v).strip()}
@@ -253,7 +258,7 @@ def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | 
         return
     inputs = [p["title"] for k, p in props.items() if k != "task_id"]
     headers = meta["columns"][role].split("|") if meta else ["任务编号", *inputs]
-    located = _header_row(rows, headers)
+    located = _header_row(rows, headers, meta["first_row"] - 2 if meta else None)
     if located is None:
         out.add("workbook.column-missing", sheet=sheet, field="任务编号")
         return

@@ -1,49 +1,53 @@
-"""Read a return for checking: every sheet's values (python-calamine) and, in .xlsx, which cells hold formulas."""
+"""Read a return for checking: the sheets a check needs (python-calamine) and, in .xlsx, which cells hold formulas."""
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from defusedxml import ElementTree
-
 from xltasks.core.findings import SourceError, finding
+from xltasks.core.returns import COOP_SHEET, LEAD_SHEET, META_SHEET
 from xltasks.core.validation import ReturnData
 from xltasks.files.sniff import sniff
 
 MAX_CELLS = 2_000_000  # a return has hundreds of cells; millions means a broken or hostile file
-_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+CHECKED_SHEETS = (LEAD_SHEET, COOP_SHEET, META_SHEET)  # the help sheet holds nothing to check
+_SHEET = re.compile(r'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
+_REL = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"|'
+                  r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>\s*<f[ >/]')
+_STATES = {"Visible": "visible", "Hidden": "hidden", "VeryHidden": "veryHidden"}
 
 
-def _formula_cells(path: Path) -> set[tuple[str, str]]:
-    """(sheet, A1) of every cell with a formula. calamine returns only the values Excel computed, so the sheet
-    XML is scanned for <f> (sniffing has refused DOCTYPE/ENTITY and bombs; defusedxml reads the workbook part)."""
-    found: set[tuple[str, str]] = set()
-    with zipfile.ZipFile(path) as zf:
-        book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-        targets = {rel.get("Id"): rel.get("Target") for rel in rels.findall("rel:Relationship", _NS)}
-        for sheet in book.findall("m:sheets/m:sheet", _NS):
-            target = targets.get(sheet.get(f"{{{_NS['r']}}}id"), "")
-            part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-            try:
-                xml = zf.read(part)
-            except KeyError:
-                continue
-            if b"<f" in xml:
-                found.update((sheet.get("name"), ref.decode()) for ref in _FORMULA_CELL.findall(xml))
-    return found
+def _formula_cells(zf: zipfile.ZipFile, found: set[tuple[str, str]]) -> None:
+    """Add (sheet, A1) for every formula in the checked sheets. calamine returns only the values Excel computed,
+    so the sheet XML is scanned for <f>; sniffing has already refused DOCTYPE/ENTITY and bombs, so plain pattern
+    matching over the parts is safe (and cheaper than a second parse)."""
+    book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    targets = {m[0] or m[3]: m[1] or m[2] for m in _REL.findall(rels)}
+    for name, rel_id in _SHEET.findall(book):
+        name = html.unescape(name)
+        if name not in CHECKED_SHEETS:
+            continue
+        target = targets.get(rel_id, "")
+        part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        try:
+            xml = zf.read(part)
+        except KeyError:
+            continue
+        if b"<f" in xml:
+            found.update((name, ref.decode()) for ref in _FORMULA_CELL.findall(xml))
 
 
 def read_return(path: Path) -> ReturnData:
-    """The values of every sheet; raises SourceError (a finding) when the file cannot be read at all."""
+    """The values of the sheets a check needs; raises SourceError (a finding) when the file cannot be read."""
     import python_calamine
 
-    kind = sniff(path)
+    formulas: set[tuple[str, str]] = set()
+    kind = sniff(path, lambda zf: _formula_cells(zf, formulas) if "xl/workbook.xml" in zf.NameToInfo else None)
     if kind == "docx":
         raise SourceError(finding("source.unsupported", path=str(path)))
     try:
@@ -53,15 +57,15 @@ def read_return(path: Path) -> ReturnData:
             for meta in book.sheets_metadata:
                 if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
                     continue
+                states[meta.name] = _STATES.get(str(meta.visible).rsplit(".", 1)[-1], "visible")
+                if meta.name not in CHECKED_SHEETS:
+                    continue
                 sheet = book.get_sheet_by_name(meta.name)
                 if sheet.height * max(sheet.width, 1) > MAX_CELLS:
                     raise SourceError(finding("source.too-large", path=str(path), detail=f"工作表“{meta.name}”过大"))
                 sheets[meta.name] = sheet.to_python(skip_empty_area=False)
-                states[meta.name] = {"Visible": "visible", "Hidden": "hidden", "VeryHidden": "veryHidden"}.get(
-                    str(meta.visible).rsplit(".", 1)[-1], "visible")
         finally:
             book.close()
-        formulas = _formula_cells(path) if kind == "xlsx" else set()
     except SourceError:
         raise
     except Exception as exc:  # noqa: BLE001 - a broken return is a finding, not a traceback

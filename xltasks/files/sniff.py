@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from xltasks.core.findings import SourceError, finding
@@ -51,8 +52,9 @@ def _check_zip(zf: zipfile.ZipFile, path: str) -> None:
                 raise SourceError(finding("source.hostile", path=path, detail=f"{member.filename}中有DOCTYPE/ENTITY声明"))
 
 
-def sniff(path: Path) -> str:
-    """The kind of a source file ("xlsx", "xls", "xlsb", "ods", "docx"); raises SourceError with the reason if unusable."""
+def sniff(path: Path, inspect: Callable[[zipfile.ZipFile], None] | None = None) -> str:
+    """The kind of a source file ("xlsx", "xls", "xlsb", "ods", "docx"); raises SourceError with the reason if unusable.
+    `inspect`, when given, sees a zip that passed the checks while it is still open (one open per file)."""
     shown = str(path)
     if not path.exists():
         raise SourceError(finding("source.missing", path=shown))
@@ -77,6 +79,8 @@ def sniff(path: Path) -> str:
                 if not kind:
                     raise SourceError(finding("source.unsupported", path=shown))
                 _check_zip(zf, shown)
+                if inspect is not None:
+                    inspect(zf)
                 return kind
         except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, KeyError, ValueError) as exc:
             raise SourceError(finding("source.corrupt", path=shown, detail="文件结构不完整，可能下载或复制时中断")) from exc
