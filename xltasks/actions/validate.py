@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,23 +76,41 @@ def check_file(path: Path, expect: Expectation | None, round_name: str | None, t
     return validate_return(data, expect, round_name, today)
 
 
+_WORKER: dict = {}
+PROCESS_POOL_FROM = 32  # below this many files, starting worker processes costs more than it saves
+
+
+def _start_worker(expect: Expectation | None, round_name: str | None, today: dt.date) -> None:
+    _WORKER.update(expect=expect, round_name=round_name, today=today)  # sent once per process, not per file
+
+
+def _check_in_worker(path: Path) -> ReturnReport:
+    return check_file(path, _WORKER["expect"], _WORKER["round_name"], _WORKER["today"])
+
+
 def validate(paths: list[Path], master: Path | None = None, round_name: str | None = None, *,
              jobs: int | None = None, today: dt.date | None = None,
              progress: Callable[[ReturnReport], None] | None = None) -> ValidateResult:
-    """Check every return under `paths`. Files are read and checked on `jobs` threads (python-calamine releases
-    the GIL while parsing); results keep the files' order and only reports are kept, so memory stays flat."""
+    """Check every return under `paths`, in the files' order. A batch runs on `jobs` processes: checking is
+    Python work that holds the GIL, and a worker sends back only its small report, never the rows (which is why
+    processes pay off here while they do not for reading alone). Only reports are kept, so memory stays flat."""
     expect = expectation(master) if master else None
     files = find_returns(paths)
     today = today or dt.date.today()
-    jobs = max(1, jobs or os.cpu_count() or 1)
-
-    def run(path: Path) -> ReturnReport:
-        return check_file(path, expect, round_name, today)
-
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(files) or 1))
     reports: list[ReturnReport] = []
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for report in pool.map(run, files):
+    if jobs == 1 or len(files) < PROCESS_POOL_FROM:
+        results = (check_file(path, expect, round_name, today) for path in files)
+        pool = None
+    else:
+        pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(expect, round_name, today))
+        results = pool.map(_check_in_worker, files, chunksize=max(1, min(64, len(files) // (jobs * 8))))
+    try:
+        for report in results:
             reports.append(report)
             if progress:
                 progress(report)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return ValidateResult(reports)
