@@ -229,3 +229,76 @@ def test_a_folder_with_lock_files_many_returns_and_the_cli(blank, tmp_path, caps
     assert code == 1 and "第6行「进展状态」（G6）的值“完成了”不在可选项中" in out.replace("\n", "")
     code, _, err = run(["validate", str(folder), "--master", str(tmp_path / "无.xlsx")], capsys)
     assert code == 2 and "总台账" in err
+
+
+def test_a_batch_on_worker_processes_gives_the_same_reports_in_order(blank, tmp_path):
+    from xltasks.actions.validate import PROCESS_POOL_FROM
+
+    good = fill(blank, tmp_path / "good.xlsx")
+    bad = fill(blank, tmp_path / "bad.xlsx", _set(LEAD_SHEET, H9="八成"))
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    for i in range(PROCESS_POOL_FROM + 8):
+        shutil.copy(bad if i % 10 == 3 else good, batch / f"{i:03d}.xlsx")
+    seen = []
+    pooled = validate([batch], YANTA, ROUND, jobs=2, today=TODAY, progress=seen.append).to_json()
+    single = validate([batch], YANTA, ROUND, jobs=1, today=TODAY).to_json()
+    assert pooled == single and len(seen) == PROCESS_POOL_FROM + 8
+    assert [Path(f["path"]).name for f in pooled["files"] if not f["valid"]] == ["003.xlsx", "013.xlsx", "023.xlsx",
+                                                                                 "033.xlsx"]
+
+
+def test_report_workbook_and_annotated_copies(blank, tmp_path, soffice):
+    from xltasks.core.returns import HELP_SHEET
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    bad = fill(blank, folder / "bad.xlsx", _set(LEAD_SHEET, G6="完成了", H7="八成", B3=None))
+    fill(blank, folder / "good.xlsx")
+    before = bad.read_bytes()
+    code, data = cli_json("validate", str(folder), "--master", str(YANTA), "--report", str(tmp_path / "汇总.xlsx"),
+                          "--annotate", str(tmp_path / "marked"))
+    assert code == 1 and list(validator("validate-result").iter_errors(data)) == []
+    copy = tmp_path / "marked" / "bad-校验意见.xlsx"
+    assert data["annotated"] == [{"path": str(bad), "copy": str(copy)}]
+    assert bad.read_bytes() == before, "the original is never touched"
+    assert sorted(p.name for p in (tmp_path / "marked").iterdir()) == ["bad-校验意见.xlsx"]
+
+    original, marked = load_workbook(bad), load_workbook(copy)
+    assert marked.sheetnames == [LEAD_SHEET, COOP_SHEET, HELP_SHEET, META_SHEET, "校验结果"]
+    for name in original.sheetnames:  # validations, protection and conditional formats kept as they were
+        a, b = original[name], marked[name]
+        assert [(str(d.sqref), d.type, d.formula1) for d in a.data_validations.dataValidation] == \
+            [(str(d.sqref), d.type, d.formula1) for d in b.data_validations.dataValidation]
+        assert (a.protection.sheet, a.protection.insertRows) == (b.protection.sheet, b.protection.insertRows)
+        assert len(a.conditional_formatting) == len(b.conditional_formatting)
+    assert marked.security.lockStructure and marked[META_SHEET].sheet_state == "veryHidden"
+    ws = marked[LEAD_SHEET]
+    assert [ws[ref].fill.fgColor.rgb for ref in ("G6", "H7", "B3")] == ["FFFFC7CE"] * 3
+    assert ws["G8"].fill.fgColor.rgb == original[LEAD_SHEET]["G8"].fill.fgColor.rgb  # untouched cells unchanged
+    assert (ws["G6"].border.left.style, ws["G6"].protection.locked) == ("thin", False)  # the rest of the format kept
+    results = marked["校验结果"]
+    assert [c.value for c in results[1]] == ["级别", "工作表", "单元格", "说明"]
+    assert [(r[2].value, r[2].hyperlink.location) for r in results.iter_rows(min_row=2)] == [
+        ("B3", f"'{LEAD_SHEET}'!B3"), ("G6", f"'{LEAD_SHEET}'!G6"), ("H7", f"'{LEAD_SHEET}'!H7")]
+    assert codes(check(copy)) == codes(check(bad))  # still the same return, checked the same way
+    pdf = convert(soffice, copy, "pdf", tmp_path / "pdf")  # LibreOffice opens the copy
+    assert pdf.stat().st_size > 10_000
+
+    report = load_workbook(tmp_path / "汇总.xlsx")
+    assert report.sheetnames == ["按单位", "按文件", "问题清单"]
+    assert [c.value for c in report["按单位"][3]][:7] == ["区民政局", 2, 1, 1, 3, 0, "需退回修改"]
+    rows = list(report["问题清单"].iter_rows(min_row=3, values_only=True))
+    assert [(r[3], r[5]) for r in rows] == [("B3", "cell.required"), ("G6", "cell.not-in-list"),
+                                            ("H7", "cell.not-a-number")]
+    link = report["问题清单"]["B4"].hyperlink.target
+    assert link == f"in/bad.xlsx#'{LEAD_SHEET}'!G6"
+
+
+def test_annotate_skips_what_it_cannot_mark_up(blank, tmp_path, soffice):
+    bad = fill(blank, tmp_path / "bad.xlsx", _set(LEAD_SHEET, G6="完成了"))
+    xls = convert(soffice, bad, "xls", tmp_path / "lo")
+    from xltasks.actions.validate import write_annotations
+
+    result = validate([xls, tmp_path / "missing.xlsx"], YANTA, today=TODAY)
+    assert write_annotations(result, tmp_path / "marked") == [(xls, None)]

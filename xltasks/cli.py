@@ -198,10 +198,18 @@ def render_split(result) -> None:
               help="总台账：核对单位、任务和锁定内容。/ The master, to check units, tasks and locked content.")
 @click.option("--round", "round_name", help="本期期次，其他期次的表报错。/ The round the returns must be for.")
 @click.option("--jobs", type=click.IntRange(1, 64), help="同时校验的文件数，默认为CPU核数。/ Files checked at once.")
+@click.option("--report", type=click.Path(path_type=Path, dir_okay=False),
+              help="把校验结果写成一个Excel汇总表（按单位、按文件、问题清单）。/ Write the coordinator's report workbook.")
+@click.option("--annotate", "annotate_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="为每个未通过的报送表生成标注副本（问题单元格标色，附校验结果表），原文件不动。"
+                   "/ Write a marked-up copy of each failing return here; originals are never touched.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def validate_command(paths: tuple[Path, ...], master: Path | None, round_name: str | None, jobs: int | None,
-                     as_json: bool) -> None:
-    from xltasks.actions.validate import validate
+                     report: Path | None, annotate_dir: Path | None, as_json: bool) -> None:
+    from xltasks.actions.validate import validate, write_annotations, write_report
+
+    if report is not None and report.suffix.lower() != ".xlsx":
+        raise CannotRun(f"校验汇总表必须保存为 .xlsx 文件，当前为“{report.name}”。")
 
     try:
         if as_json:
@@ -210,10 +218,25 @@ def validate_command(paths: tuple[Path, ...], master: Path | None, round_name: s
             result = _validate_with_progress(list(paths), master, round_name, jobs)
     except SourceError as exc:
         raise CannotRun(f"总台账无法读取：{exc.finding.message}", exc.finding) from exc
+    data = result.to_json()
+    try:
+        if report is not None:
+            write_report(result, report)
+            data["report"] = str(report)
+        if annotate_dir is not None:
+            data["annotated"] = [{"path": str(src), "copy": str(copy) if copy else None}
+                                 for src, copy in write_annotations(result, annotate_dir)]
+    except (WriteRefused, OSError) as exc:
+        raise CannotRun(f"校验已完成，但结果文件无法写入：{exc}") from exc
     if as_json:
-        emit_json(result.to_json())
+        emit_json(data)
     else:
         render_validate(result)
+        if report is not None:
+            console().print(f"校验汇总表：{escape(str(report))}")
+        for item in data.get("annotated", []):
+            shown = f"标注副本：{item['copy']}" if item["copy"] else "（非 .xlsx 文件，未生成标注副本，问题见汇总表）"
+            console().print(f"{escape(Path(item['path']).name)} → {escape(shown)}")
     if result.summary()["errors"]:
         sys.exit(EXIT_INPUT_ERRORS)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import zipfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -114,3 +115,48 @@ def validate(paths: list[Path], master: Path | None = None, round_name: str | No
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return ValidateResult(reports)
+
+
+ANNOTATABLE = {".xlsx", ".xlsm"}
+
+
+def write_report(result: ValidateResult, path: Path) -> None:
+    """The coordinator's workbook (按单位, 按文件, 问题清单), written atomically."""
+    from xltasks.files.safe_write import write_atomically
+    from xltasks.files.validation_report import build_report
+
+    write_atomically(Path(path), lambda temp: build_report(result.files, Path(path)).save(temp), replace=True)
+
+
+def annotated_name(source: Path) -> str:
+    return f"{source.stem}-校验意见{source.suffix}"
+
+
+def write_annotations(result: ValidateResult, out_dir: Path) -> list[tuple[Path, Path | None]]:
+    """A marked-up copy of each failing return in out_dir: (original, copy), the copy None where the file is
+    not an .xlsx (an .xls/.ods cannot be marked up without converting it; its findings are in the report)."""
+    from xltasks.files.annotate import annotate_copy
+    from xltasks.files.safe_write import write_atomically
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    done: list[tuple[Path, Path | None]] = []
+    for report in result.files:
+        source = Path(report.path)
+        if report.valid or not source.is_file():
+            continue
+        if source.suffix.lower() not in ANNOTATABLE or report.findings[0].code.startswith("source."):
+            done.append((source, None))
+            continue
+        target = out_dir / annotated_name(source)
+        if target.resolve() == source.resolve():
+            done.append((source, None))
+            continue
+        try:
+            write_atomically(target, lambda temp, s=source, r=report: annotate_copy(s, temp, r.findings), replace=True)
+        except (KeyError, AttributeError, ValueError, IndexError, zipfile.BadZipFile):  # too odd to mark up:
+            # its findings are still in the report and the JSON
+            done.append((source, None))
+            continue
+        done.append((source, target))
+    return done

@@ -82,7 +82,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "cell.too-long": ("error", "{place}「{field}」（{cell}）有{detail}字，超过了{limit}字的上限，请精简。"),
     "cell.bad-format": ("error", "{place}「{field}」（{cell}）的值“{value}”格式不对：{detail}"),
     "cell.normalised": ("info", "{place}「{field}」（{cell}）的“{value}”按“{detail}”读取。"),
-    "cell.formula": ("warning", "{place}「{field}」（{cell}）是公式，只读取了它的计算结果“{value}”，请直接填写内容。"),
+    "cell.formula": ("warning", "{place}「{field}」（{cell}）是公式，请直接填写内容（校验和汇总只取公式的计算结果：{value}）。"),
     "cell.formula-like": ("warning", "{place}「{field}」（{cell}）以“{detail}”开头，汇总时按文字保存，不会作为公式计算。"),
     "rule.contradiction": ("error", "{place}「{if_field}」为“{if_value}”时，{detail}"),
     "rule.overdue-needs-problems": ("error", "{place}任务已过截止日期（{detail}）且未完成，「存在问题」（{cell}）必须说明原因。"),

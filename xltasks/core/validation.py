@@ -128,7 +128,7 @@ def _cell_findings(schema_name: str, values: dict[str, tuple[object, str]], plac
         where = dict(sheet=sheet, cell=ref, task_id=task_id, field=prop["title"], place=place)
         got = normalise(prop, raw)
         if (sheet, ref) in formulas:
-            out.add("cell.formula", value=got.shown, **where)
+            out.add("cell.formula", value=f"“{got.shown}”" if got.shown else "空", **where)
         if got.value is None:
             continue
         if got.note:
