@@ -51,7 +51,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "split.row-no-id": ("warning", "总台账{where}有任务内容但没有任务编号，未下发；请不要删改“任务编号”列。"),
     # validate: the file as a whole. A file that cannot be checked is a finding in the report, never a crash.
     "file.skipped": ("info", "“{path}”是{detail}，已跳过。"),
-    "file.converted": ("info", "报送表被另存为{detail}格式，已按该格式读取；请尽量保存为 .xlsx 后报送。"),
+    "file.converted": ("info", "报送表被另存为{detail}格式，已按该格式读取（这种格式无法检查单元格是否为公式）；请尽量保存为 .xlsx 后报送。"),
     "file.too-many-findings": ("info", "本文件问题过多，只列出前{detail}条，请先修改以上问题后再校验。"),
     # validate: the workbook's identity and shape.
     "workbook.no-metadata": ("error", "本文件缺少报送表标识（隐藏的“_xltasks”表），不是本系统下发的报送表，或已被复制到新文件中。"
@@ -79,6 +79,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "cell.out-of-range": ("error", "{place}「{field}」（{cell}）应为{detail}之间的数字，当前为“{value}”。"),
     "cell.not-a-date": ("error", "{place}「{field}」（{cell}）应为日期（例如2026-11-20），当前为“{value}”。"),
     "cell.future-date": ("error", "{place}「{field}」（{cell}）的日期{value}晚于今天，请填写实际日期。"),
+    "cell.too-early": ("error", "{place}「{field}」（{cell}）的日期{value}早于{detail}，请核对是否填错。"),
     "cell.too-long": ("error", "{place}「{field}」（{cell}）有{detail}字，超过了{limit}字的上限，请精简。"),
     "cell.bad-format": ("error", "{place}「{field}」（{cell}）的值“{value}”格式不对：{detail}"),
     "cell.normalised": ("info", "{place}「{field}」（{cell}）的“{value}”按“{detail}”读取。"),

@@ -146,10 +146,13 @@ def _cell_findings(schema_name: str, values: dict[str, tuple[object, str]], plac
     for error in errors:
         _report_error(error, schema, instance, cells, place, sheet, task_id, out, reported)
     for key, value in instance.items():
-        if props[key].get("x-not-after") == "today" and _iso_date(value) and dt.date.fromisoformat(value) > today \
-                and key not in reported:
-            out.add("cell.future-date", sheet=sheet, cell=cells[key], task_id=task_id, field=props[key]["title"],
-                    place=place, value=value)
+        if key in reported or not _iso_date(value):
+            continue
+        where = dict(sheet=sheet, cell=cells[key], task_id=task_id, field=props[key]["title"], place=place, value=value)
+        if props[key].get("x-not-after") == "today" and dt.date.fromisoformat(value) > today:
+            out.add("cell.future-date", **where)
+        elif "x-not-before" in props[key] and value < props[key]["x-not-before"]:
+            out.add("cell.too-early", detail=props[key]["x-not-before"], **where)
     order = {ref: i for i, ref in enumerate(cells.values())}
     final.items += sorted(out.items, key=lambda f: order.get(f.cell, len(order)))
     return instance

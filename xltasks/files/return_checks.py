@@ -37,7 +37,10 @@ def validation_for(prop: dict, top_left: str) -> DataValidation | None:
     elif prop.get("format") == "date":
         last = "TODAY()" if prop.get("x-not-after") == "today" else LAST_DATE
         later = "，且不能晚于今天" if last == "TODAY()" else ""
-        kw = dict(type="date", operator="between", formula1=FIRST_DATE, formula2=last,
+        first = FIRST_DATE
+        if "x-not-before" in prop:
+            first = "DATE({},{},{})".format(*(int(part) for part in prop["x-not-before"].split("-")))
+        kw = dict(type="date", operator="between", formula1=first, formula2=last,
                   error=f"「{header}」请填日期，例如2026-11-20{later}。")
     elif "x-digits-with" in prop:
         digits = f"TRIM({top_left})"
