@@ -303,3 +303,17 @@ def test_annotate_skips_what_it_cannot_mark_up(blank, tmp_path, soffice):
 
     result = validate([xls, tmp_path / "missing.xlsx"], YANTA, today=TODAY)
     assert write_annotations(result, tmp_path / "marked") == [(xls, None)]
+
+
+def test_foreign_workbooks_are_reports_not_crashes():
+    from conftest import FOREIGN
+
+    result = validate([FOREIGN], YANTA, ROUND, jobs=1, today=TODAY)
+    assert len(result.files) > 40
+    for report in result.files:
+        errors = [f for f in report.findings if f.severity == "error"]
+        assert not report.valid and len(errors) == 1, report.path
+        assert errors[0].code in {"workbook.no-metadata", "source.corrupt", "source.encrypted",
+                                           "source.unsupported", "source.too-large", "source.hostile"}, report.path
+    kinds = {Path(r.path).suffix for r in result.files}
+    assert {".xlsx", ".xls", ".xlsb", ".ods"} <= kinds

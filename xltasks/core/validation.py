@@ -350,9 +350,10 @@ def validate_return(data: ReturnData, expect: Expectation | None = None, round_n
             out.add("workbook.other-programme", detail=meta["programme"])
         elif expect and meta["unit"] not in expect.shares:
             out.add("workbook.unit-unknown", detail=meta["unit"])
-    _header_block(data, meta, today, out)
-    for role in ("lead", "coop"):
-        _rows(data, meta, role, expect, report.unit, today, out)
+    if meta or LEAD_SHEET in data.sheets or COOP_SHEET in data.sheets:  # else not a return at all: said once
+        _header_block(data, meta, today, out)
+        for role in ("lead", "coop"):
+            _rows(data, meta, role, expect, report.unit, today, out)
     findings = out.items
     if len(findings) > MAX_FINDINGS:
         findings = findings[:MAX_FINDINGS] + [finding("file.too-many-findings", path=data.path,
