@@ -1,0 +1,56 @@
+"""A task's state as of a date (done, on_track, due_soon, overdue, not_reported, rejected) and a round's end date."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+
+# From least to most advanced: a task with several leads takes the state of its least advanced one.
+ADVANCEMENT = ("not_reported", "rejected", "overdue", "due_soon", "on_track", "done")
+_CN_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4}
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def round_end(round_name: str) -> dt.date | None:
+    """The last day of the period a round names ("2022-06", "2022年6月", "2022Q2", "2022年第二季度", "2022年上半年",
+    "2022年"), or None when it names no period ("第3期")."""
+    text = unicodedata.normalize("NFKC", round_name).strip().upper()
+    if m := re.fullmatch(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*月?(份)?", text):
+        year, month = int(m[1]), int(m[2])
+        return _month_end(year, month) if 1 <= month <= 12 else None
+    if m := re.fullmatch(r"(\d{4})\s*年?\s*(?:Q|第)?\s*([1-4一二三四])\s*(?:季度)?", text):
+        quarter = int(m[2]) if m[2].isdigit() else _CN_QUARTER[m[2]]
+        return _month_end(int(m[1]), quarter * 3)
+    if m := re.fullmatch(r"(\d{4})\s*年?\s*(上|下)半年", text):
+        return _month_end(int(m[1]), 6 if m[2] == "上" else 12)
+    if m := re.fullmatch(r"(\d{4})\s*年?(度)?", text):
+        return dt.date(int(m[1]), 12, 31)
+    return None
+
+
+def task_state(reported: str | None, due: dt.date | None, as_of: dt.date, warning_days: int) -> str:
+    """The state of one lead's report: `reported` is the return's 进展状态, None when no valid return covers it,
+    or "rejected" when the unit's only return had errors. Tasks without a due date (ongoing) are never overdue."""
+    if reported == "rejected":
+        return "rejected"
+    if reported is None:
+        return "not_reported"
+    if reported == "已完成":
+        return "done"
+    if due is None:
+        return "on_track"
+    if due < as_of:
+        return "overdue"
+    if (due - as_of).days <= warning_days:
+        return "due_soon"
+    return "on_track"
+
+
+def least_advanced(states: list[str]) -> str:
+    """The state of a task with several lead units: that of its least advanced lead."""
+    return min(states, key=ADVANCEMENT.index) if states else "not_reported"
