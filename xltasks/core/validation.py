@@ -45,10 +45,16 @@ class Expectation:
 
 @dataclass
 class ReturnReport:
+    """One file's findings, and what merge needs from it: the header block and each task row's inputs, as
+    normalised and checked (rows keyed by role then task ID; only rows whose task belongs to the file)."""
+
     path: str
     unit: str = ""
     round: str = ""
     findings: list[Finding] = field(default_factory=list)
+    header: dict = field(default_factory=dict)
+    rows: dict[str, dict[str, dict]] = field(default_factory=dict)
+    created: str = ""
 
     @property
     def valid(self) -> bool:
@@ -211,12 +217,12 @@ def _report_error(error, schema: dict, instance: dict, cells: dict[str, str], pl
         out.add("cell.bad-format", detail=prop.get("description", ""), **where)
 
 
-def _header_block(data: ReturnData, meta: dict | None, today: dt.date, out: _Collector) -> None:
+def _header_block(data: ReturnData, meta: dict | None, today: dt.date, out: _Collector) -> dict:
     props = load_schema(HEADER_SCHEMA)["properties"]
     sheet = meta["header_cells"]["sheet"] if meta else LEAD_SHEET
     rows = data.sheets.get(sheet)
     if rows is None:
-        return
+        return {}
     values: dict[str, tuple[object, str]] = {}
     for key, prop in props.items():
         ref = meta["header_cells"].get(key) if meta else None
@@ -226,7 +232,7 @@ def _header_block(data: ReturnData, meta: dict | None, today: dt.date, out: _Col
             continue
         r, c = position
         values[key] = (rows[r][c] if r < len(rows) and c < len(rows[r]) else None, a1(r + 1, c + 1))
-    _cell_findings(HEADER_SCHEMA, values, "表头", sheet, None, data.formulas, today, out)
+    return _cell_findings(HEADER_SCHEMA, values, "表头", sheet, None, data.formulas, today, out)
 
 
 def _position(ref: str) -> tuple[int, int]:
@@ -246,25 +252,27 @@ def _beside_label(rows: list[list], label: str) -> tuple[int, int] | None:
 
 
 def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | None, unit: str,
-          today: dt.date, out: _Collector) -> None:
+          today: dt.date, out: _Collector) -> dict[str, dict]:
+    """Check one task sheet; returns each of the file's own tasks' inputs, by task ID."""
     schema_name = ROW_SCHEMA[role]
     props = load_schema(schema_name)["properties"]
     sheet = meta["sheets"][role] if meta else {"lead": LEAD_SHEET, "coop": COOP_SHEET}[role]
     expected_tasks = [t for t in meta["tasks"] if t["role"] == role] if meta else []
+    found_rows: dict[str, dict] = {}
     if not sheet:
-        return
+        return found_rows
     rows = data.sheets.get(sheet)
     if rows is None:
         if expected_tasks or not meta:
             if meta or role == "lead":
                 out.add("workbook.sheet-missing", sheet=sheet)
-        return
+        return found_rows
     inputs = [p["title"] for k, p in props.items() if k != "task_id"]
     headers = meta["columns"][role].split("|") if meta else ["任务编号", *inputs]
     located = _header_row(rows, headers, meta["first_row"] - 2 if meta else None)
     if located is None:
         out.add("workbook.column-missing", sheet=sheet, field="任务编号")
-        return
+        return found_rows
     header_index, found = located
     _check_columns(sheet, headers, found, out)
     context = headers[:headers.index(inputs[0])] if inputs[0] in headers else []
@@ -304,12 +312,14 @@ def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | 
         values = {by_title[h]: (cell(h), a1(row_no, found[h] + 1)) for h in inputs if h in found}
         values["task_id"] = (task_id, where["cell"])
         instance = _cell_findings(schema_name, values, f"第{row_no}行", sheet, task_id, data.formulas, today, out)
+        found_rows[task_id] = instance
         if role == "lead":
             _overdue(instance, cell("截止日期"), values, row_no, sheet, task_id, today, out,
                      expect.tasks.get(task_id) if expect else None)
     for task_id, planned_task in planned.items():
         if task_id not in seen:
             out.add("row.missing", sheet=sheet, row=planned_task["row"], task_id=task_id)
+    return found_rows
 
 
 def _changed_fields(headers: list[str], values: list, master_task: MasterTask | None) -> str:
@@ -342,7 +352,8 @@ def validate_return(data: ReturnData, expect: Expectation | None = None, round_n
     if data.kind != "xlsx":
         out.add("file.converted", detail=f".{data.kind}")
     meta = _meta(data, out)
-    report = ReturnReport(data.path, meta["unit"] if meta else "", meta["round"] if meta else "")
+    report = ReturnReport(data.path, meta["unit"] if meta else "", meta["round"] if meta else "",
+                          created=meta["created"] if meta else "")
     if meta:
         if round_name and meta["round"] != round_name:
             out.add("workbook.wrong-round", detail=meta["round"], expected=round_name)
@@ -351,9 +362,8 @@ def validate_return(data: ReturnData, expect: Expectation | None = None, round_n
         elif expect and meta["unit"] not in expect.shares:
             out.add("workbook.unit-unknown", detail=meta["unit"])
     if meta or LEAD_SHEET in data.sheets or COOP_SHEET in data.sheets:  # else not a return at all: said once
-        _header_block(data, meta, today, out)
-        for role in ("lead", "coop"):
-            _rows(data, meta, role, expect, report.unit, today, out)
+        report.header = _header_block(data, meta, today, out)
+        report.rows = {role: _rows(data, meta, role, expect, report.unit, today, out) for role in ("lead", "coop")}
     findings = out.items
     if len(findings) > MAX_FINDINGS:
         findings = findings[:MAX_FINDINGS] + [finding("file.too-many-findings", path=data.path,
