@@ -1,0 +1,68 @@
+"""Which returns a merge takes: one per unit and round, matched by metadata (never by file name)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xltasks.core.validation import ReturnReport
+
+OUTCOMES = ("merged", "rejected", "superseded", "ignored")
+
+
+@dataclass
+class FileOutcome:
+    report: ReturnReport
+    outcome: str
+    reason: str = ""                                  # Chinese, for the register and the console
+    differs: list[str] = field(default_factory=list)  # superseded: task IDs whose answers differ from the winner's
+
+
+@dataclass
+class Reconciled:
+    files: list[FileOutcome]
+    chosen: dict[str, ReturnReport]   # unit -> the return merged for it
+    rejected_units: set[str]          # units whose only returns had errors
+    missing_units: list[str]          # units that owe a return and sent none
+
+
+def _order_key(report: ReturnReport, mtimes: dict[str, float]) -> tuple:
+    """Later wins: the 填报日期 the clerk wrote, then when the file was issued, then the file's own time."""
+    return (str(report.header.get("report_date") or ""), report.created, mtimes.get(report.path, 0.0))
+
+
+def _differences(a: ReturnReport, b: ReturnReport) -> list[str]:
+    ids = []
+    for role in ("lead", "coop"):
+        rows_a, rows_b = a.rows.get(role, {}), b.rows.get(role, {})
+        ids += [task_id for task_id in dict.fromkeys([*rows_a, *rows_b]) if rows_a.get(task_id) != rows_b.get(task_id)]
+    return ids
+
+
+def reconcile(reports: list[ReturnReport], round_name: str, owing: list[str],
+              mtimes: dict[str, float] | None = None) -> Reconciled:
+    """Sort the files of a merge into merged / rejected / superseded / ignored, and list who has not reported.
+    `owing` is the units expected to report this round, in the master's order."""
+    mtimes = mtimes or {}
+    outcomes: dict[str, FileOutcome] = {}
+    valid_by_unit: dict[str, list[ReturnReport]] = {}
+    sent: set[str] = set()
+    for report in reports:
+        if report.unit and report.round and report.round != round_name:
+            outcomes[report.path] = FileOutcome(report, "ignored", f"这是“{report.round}”期的报送表，不是本期的")
+        elif not report.valid:
+            outcomes[report.path] = FileOutcome(report, "rejected", "校验有错误，未汇总")
+            sent.add(report.unit)
+        else:
+            valid_by_unit.setdefault(report.unit, []).append(report)
+            sent.add(report.unit)
+    chosen: dict[str, ReturnReport] = {}
+    for unit, candidates in valid_by_unit.items():
+        ordered = sorted(candidates, key=lambda r: _order_key(r, mtimes), reverse=True)
+        winner = chosen[unit] = ordered[0]
+        outcomes[winner.path] = FileOutcome(winner, "merged")
+        for other in ordered[1:]:
+            outcomes[other.path] = FileOutcome(other, "superseded", f"同一单位有更新的报送表：{winner.path}",
+                                               _differences(other, winner))
+    rejected_units = {o.report.unit for o in outcomes.values() if o.outcome == "rejected" and o.report.unit} - set(chosen)
+    return Reconciled([outcomes[r.path] for r in reports], chosen, rejected_units,
+                      [unit for unit in owing if unit not in sent])
