@@ -303,6 +303,10 @@ def test_annotate_skips_what_it_cannot_mark_up(blank, tmp_path, soffice):
 
     result = validate([xls, tmp_path / "missing.xlsx"], YANTA, today=TODAY)
     assert write_annotations(result, tmp_path / "marked") == [(xls, None)]
+    (tmp_path / "a").mkdir()
+    twin = Path(shutil.copy(bad, tmp_path / "a" / "bad.xlsx"))
+    pairs = write_annotations(validate([bad, twin], YANTA, today=TODAY), tmp_path / "marked")
+    assert [(src, copy.name) for src, copy in pairs] == [(bad, "bad-校验意见.xlsx"), (twin, "bad-校验意见-2.xlsx")]
 
 
 def test_foreign_workbooks_are_reports_not_crashes():

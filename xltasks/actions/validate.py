@@ -141,6 +141,7 @@ def write_annotations(result: ValidateResult, out_dir: Path) -> list[tuple[Path,
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     done: list[tuple[Path, Path | None]] = []
+    taken: set[str] = set()
     for report in result.files:
         source = Path(report.path)
         if report.valid or not source.is_file():
@@ -148,7 +149,12 @@ def write_annotations(result: ValidateResult, out_dir: Path) -> list[tuple[Path,
         if source.suffix.lower() not in ANNOTATABLE or report.findings[0].code.startswith("source."):
             done.append((source, None))
             continue
-        target = out_dir / annotated_name(source)
+        name, n = annotated_name(source), 1
+        while name.casefold() in taken:  # two returns of the same name from different folders
+            n += 1
+            name = annotated_name(source).replace("-校验意见", f"-校验意见-{n}")
+        taken.add(name.casefold())
+        target = out_dir / name
         if target.resolve() == source.resolve():
             done.append((source, None))
             continue
