@@ -111,11 +111,11 @@ def test_each_mistake_is_reported_at_its_cell(blank, tmp_path, cells, expected):
 
 def test_what_clerks_really_type_is_normalised_and_recorded(blank, tmp_path):
     cells = {"H6": "80%", "H7": 0.8, "H8": "８０", "H9": " 80 ", "G10": "已完成", "H10": "100", "L10": "2022.6.30",
-             "G11": "已完成", "H11": 100, "L11": "2022年6月30日", "I12": 12345}
+             "G11": "已完成", "H11": 1, "L11": "2022年6月30日", "I12": 12345}  # H11: "100%" in a percent cell
     report = check(fill(blank, tmp_path / "r.xlsx", _set(LEAD_SHEET, **cells)))
     assert report.valid, codes(report)
     notes = {f.cell: f.message for f in report.findings if f.code == "cell.normalised"}
-    assert set(notes) == {"H6", "H7", "H8", "H9", "H10", "L10", "L11"}
+    assert set(notes) == {"H6", "H7", "H8", "H9", "H10", "L10", "H11", "L11"}
     assert notes["H6"] == "第6行「完成进度(%)」（H6）的“80%”按“80”读取。"
     assert "2022-06-30" in notes["L10"]
 
@@ -321,3 +321,29 @@ def test_foreign_workbooks_are_reports_not_crashes():
                                            "source.unsupported", "source.too-large", "source.hostile"}, report.path
     kinds = {Path(r.path).suffix for r in result.files}
     assert {".xlsx", ".xls", ".xlsb", ".ods"} <= kinds
+
+
+def test_a_file_that_kills_its_worker_is_a_finding_and_the_rest_are_checked(blank, tmp_path, monkeypatch):
+    """Fault injection: a reader crash outside Python (as a hostile file can cause) kills a worker process."""
+    import os
+
+    import xltasks.actions.validate as validate_module
+
+    real = validate_module.check_file
+
+    def dies_on_one(path, *args):
+        if path.name == "kills.xlsx":
+            os._exit(134)
+        return real(path, *args)
+
+    monkeypatch.setattr(validate_module, "check_file", dies_on_one)
+    good = fill(blank, tmp_path / "good.xlsx")
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    for i in range(validate_module.PROCESS_POOL_FROM):
+        shutil.copy(good, batch / f"{i:03d}.xlsx")
+    shutil.copy(good, batch / "kills.xlsx")
+    result = validate([batch], YANTA, ROUND, jobs=2, today=TODAY)
+    assert len(result.files) == validate_module.PROCESS_POOL_FROM + 1
+    assert [(Path(r.path).name, r.findings[0].code) for r in result.files if not r.valid] == [
+        ("kills.xlsx", "source.corrupt")]

@@ -7,6 +7,7 @@ import os
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,10 +112,27 @@ def validate(paths: list[Path], master: Path | None = None, round_name: str | No
             reports.append(report)
             if progress:
                 progress(report)
+    except BrokenProcessPool:
+        # A file killed its worker (a reader crash outside Python). Go on file by file, each in a process of its
+        # own, so the culprit becomes a finding and every other file is still checked.
+        for path in files[len(reports):]:
+            report = _isolated(path, expect, round_name, today)
+            reports.append(report)
+            if progress:
+                progress(report)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return ValidateResult(reports)
+
+
+def _isolated(path: Path, expect: Expectation | None, round_name: str | None, today: dt.date) -> ReturnReport:
+    with ProcessPoolExecutor(1, initializer=_start_worker, initargs=(expect, round_name, today)) as single:
+        try:
+            return single.submit(_check_in_worker, path).result()
+        except BrokenProcessPool:
+            return ReturnReport(str(path), findings=[finding("source.corrupt", path=str(path),
+                                                             detail="读取时程序异常终止")])
 
 
 ANNOTATABLE = {".xlsx", ".xlsm"}

@@ -32,6 +32,7 @@ class ReturnData:
     sheets: dict[str, list[list]]
     states: dict[str, str] = field(default_factory=dict)
     formulas: set[tuple[str, str]] = field(default_factory=set)
+    errors: dict[tuple[str, str], str] = field(default_factory=dict)  # (sheet, A1) -> "#DIV/0!"
 
 
 @dataclass
@@ -120,7 +121,7 @@ def _check_columns(sheet: str, headers: list[str], found: dict[str, int], out: _
 
 
 def _cell_findings(schema_name: str, values: dict[str, tuple[object, str]], place: str, sheet: str,
-                   task_id: str | None, formulas: set[tuple[str, str]], today: dt.date, out: _Collector) -> dict:
+                   task_id: str | None, data: ReturnData, today: dt.date, out: _Collector) -> dict:
     """Normalise one row's (or the header block's) inputs, check them with the schema, report per cell.
     `values` maps a property to (cell value, A1). Returns the normalised instance."""
     schema = load_schema(schema_name)
@@ -128,12 +129,17 @@ def _cell_findings(schema_name: str, values: dict[str, tuple[object, str]], plac
     instance: dict = {}
     cells: dict[str, str] = {}
     final, out = out, _Collector(out.path)  # this row's findings, put in column order at the end
+    error_keys: set[str] = set()
     for key, (raw, ref) in values.items():
         prop = props[key]
         cells[key] = ref
         where = dict(sheet=sheet, cell=ref, task_id=task_id, field=prop["title"], place=place)
         got = normalise(prop, raw)
-        if (sheet, ref) in formulas:
+        if (sheet, ref) in data.errors:
+            out.add("cell.error-value", value=data.errors[(sheet, ref)], **where)
+            error_keys.add(key)
+            continue
+        if (sheet, ref) in data.formulas:
             out.add("cell.formula", value=f"“{got.shown}”" if got.shown else "空", **where)
         if got.value is None:
             continue
@@ -143,12 +149,21 @@ def _cell_findings(schema_name: str, values: dict[str, tuple[object, str]], plac
                 and "format" not in prop:
             out.add("cell.formula-like", detail=got.value[:1], **where)
         instance[key] = got.value
+    for clause in schema.get("allOf", []):
+        # "100%" typed into a percent-formatted cell arrives as 1: where the row's own rule asks for 100, read it so
+        (if_key, if_prop), = clause["if"]["properties"].items()
+        if instance.get(if_key) == if_prop["const"]:
+            for key, prop in clause["then"].get("properties", {}).items():
+                if prop.get("const") == 100 and instance.get(key) == 1:
+                    instance[key] = 100
+                    out.add("cell.normalised", sheet=sheet, cell=cells[key], task_id=task_id, field=props[key]["title"],
+                            place=place, value="1", detail="100（即100%）")
     bad_dates = {k for k, v in instance.items() if props[k].get("format") == "date" and not _iso_date(v)}
     if gate(schema_name)(instance) and not bad_dates:
         errors = []
     else:
         errors = list(validator(schema_name).iter_errors(instance))
-    reported: set[str] = set()
+    reported: set[str] = set(error_keys)  # a cell showing #DIV/0! has said all it needs to
     for error in errors:
         _report_error(error, schema, instance, cells, place, sheet, task_id, out, reported)
     for key, value in instance.items():
@@ -191,7 +206,7 @@ def _report_error(error, schema: dict, instance: dict, cells: dict[str, str], pl
         return
     if error.validator == "required":
         key = error.message.split("'")[1]
-        if key in cells and key != "task_id":  # a missing column is reported once, not on every row
+        if key in cells and key != "task_id" and key not in reported:  # a missing column: once, not per row
             out.add("cell.required", sheet=sheet, cell=cells.get(key), task_id=task_id, field=props[key]["title"],
                     place=place)
             reported.add(key)
@@ -232,7 +247,7 @@ def _header_block(data: ReturnData, meta: dict | None, today: dt.date, out: _Col
             continue
         r, c = position
         values[key] = (rows[r][c] if r < len(rows) and c < len(rows[r]) else None, a1(r + 1, c + 1))
-    return _cell_findings(HEADER_SCHEMA, values, "表头", sheet, None, data.formulas, today, out)
+    return _cell_findings(HEADER_SCHEMA, values, "表头", sheet, None, data, today, out)
 
 
 def _position(ref: str) -> tuple[int, int]:
@@ -311,7 +326,7 @@ def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | 
                 out.add("row.locked-changed", detail=changed, **where)
         values = {by_title[h]: (cell(h), a1(row_no, found[h] + 1)) for h in inputs if h in found}
         values["task_id"] = (task_id, where["cell"])
-        instance = _cell_findings(schema_name, values, f"第{row_no}行", sheet, task_id, data.formulas, today, out)
+        instance = _cell_findings(schema_name, values, f"第{row_no}行", sheet, task_id, data, today, out)
         found_rows[task_id] = instance
         if role == "lead":
             _overdue(instance, cell("截止日期"), values, row_no, sheet, task_id, today, out,

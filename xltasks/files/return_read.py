@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from xltasks.core.findings import SourceError, finding
 from xltasks.core.returns import COOP_SHEET, LEAD_SHEET, META_SHEET
 from xltasks.core.validation import ReturnData
-from xltasks.files.sniff import sniff
+from xltasks.files.sniff import check_extent, sniff
 
 MAX_CELLS = 2_000_000  # a return has hundreds of cells; millions means a broken or hostile file
 CHECKED_SHEETS = (LEAD_SHEET, COOP_SHEET, META_SHEET)  # the help sheet holds nothing to check
@@ -18,13 +18,14 @@ _SHEET = re.compile(r'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
 _REL = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"|'
                   r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>\s*<f[ >/]')
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*\bt="e"[^>]*>.*?<v>([^<]*)</v>', re.S)
 _STATES = {"Visible": "visible", "Hidden": "hidden", "VeryHidden": "veryHidden"}
 
 
-def _formula_cells(zf: zipfile.ZipFile, found: set[tuple[str, str]]) -> None:
-    """Add (sheet, A1) for every formula in the checked sheets. calamine returns only the values Excel computed,
-    so the sheet XML is scanned for <f>; sniffing has already refused DOCTYPE/ENTITY and bombs, so plain pattern
-    matching over the parts is safe (and cheaper than a second parse)."""
+def _scan_sheets(zf: zipfile.ZipFile, path: str, found: set[tuple[str, str]], errors: dict[tuple[str, str], str]) -> None:
+    """For the checked sheets: refuse a far-out last cell (before calamine would allocate it), and collect the
+    cells holding a formula and those showing an error value (#DIV/0!), which calamine returns as empty.
+    Sniffing has already refused DOCTYPE/ENTITY and bombs, so pattern matching over the parts is safe."""
     book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
     rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
     targets = {m[0] or m[3]: m[1] or m[2] for m in _REL.findall(rels)}
@@ -38,8 +39,12 @@ def _formula_cells(zf: zipfile.ZipFile, found: set[tuple[str, str]]) -> None:
             xml = zf.read(part)
         except KeyError:
             continue
+        check_extent(xml, name, path)
         if b"<f" in xml:
             found.update((name, ref.decode()) for ref in _FORMULA_CELL.findall(xml))
+        if b't="e"' in xml:
+            errors.update(((name, ref.decode()), html.unescape(value.decode("utf-8", "replace")))
+                          for ref, value in _ERROR_CELL.findall(xml))
 
 
 def read_return(path: Path) -> ReturnData:
@@ -47,7 +52,9 @@ def read_return(path: Path) -> ReturnData:
     import python_calamine
 
     formulas: set[tuple[str, str]] = set()
-    kind = sniff(path, lambda zf: _formula_cells(zf, formulas) if "xl/workbook.xml" in zf.NameToInfo else None)
+    errors: dict[tuple[str, str], str] = {}
+    kind = sniff(path, lambda zf: _scan_sheets(zf, str(path), formulas, errors)
+                 if "xl/workbook.xml" in zf.NameToInfo else None)
     if kind == "docx":
         raise SourceError(finding("source.unsupported", path=str(path)))
     try:
@@ -71,4 +78,4 @@ def read_return(path: Path) -> ReturnData:
     except Exception as exc:  # noqa: BLE001 - a broken return is a finding, not a traceback
         raise SourceError(finding("source.corrupt", path=str(path), detail=f"{type(exc).__name__}: {str(exc)[:120]}")) \
             from exc
-    return ReturnData(str(path), kind, sheets, states, formulas)
+    return ReturnData(str(path), kind, sheets, states, formulas, errors)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import struct
 import zipfile
 import zlib
@@ -36,10 +37,16 @@ def _zip_kind(zf: zipfile.ZipFile) -> str:
     return ""
 
 
-def _head(fp: BinaryIO, zf: zipfile.ZipFile, member: zipfile.ZipInfo, size: int = 4096) -> bytes:
+HEAD_BYTES = 64 * 1024  # a DOCTYPE must come before the root element; real parts reach it within a few bytes
+_ELEMENT = re.compile(rb"<[A-Za-z]")
+
+
+def _head(fp: BinaryIO, zf: zipfile.ZipFile, member: zipfile.ZipInfo, size: int = HEAD_BYTES) -> bytes:
     """The first bytes of a member, inflated straight from its local header: a workbook has a dozen XML parts,
     and zipfile's per-member open costs more than the check itself. Anything unusual goes through zipfile."""
-    if member.compress_type in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED) and not member.flag_bits & 0x1:
+    if member.flag_bits & 0x1:
+        raise RuntimeError("encrypted member")
+    if member.compress_type in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
         fp.seek(member.header_offset)
         local = fp.read(30)
         if local[:4] == b"PK\x03\x04":
@@ -65,7 +72,13 @@ def _check_zip(fp: BinaryIO, zf: zipfile.ZipFile, path: str) -> None:
         if member.file_size > 10 * 2**20 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
             raise SourceError(finding("source.too-large", path=path, detail=f"部件{member.filename}压缩比异常"))
         if member.filename.endswith((".xml", ".rels")):
-            head = _head(fp, zf, member)
+            head = _head(fp, zf, member, 4096)
+            if not _ELEMENT.search(head) and member.file_size > len(head):
+                head = _head(fp, zf, member)  # a long prologue: look further, up to HEAD_BYTES
+            root = _ELEMENT.search(head)
+            if root is None and member.file_size > len(head):
+                raise SourceError(finding("source.hostile", path=path, detail=f"{member.filename}开头异常"))
+            head = head[:root.start()] if root else head
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise SourceError(finding("source.hostile", path=path, detail=f"{member.filename}中有DOCTYPE/ENTITY声明"))
 
@@ -100,9 +113,39 @@ def sniff(path: Path, inspect: Callable[[zipfile.ZipFile], None] | None = None) 
                 if inspect is not None:
                     inspect(zf)
                 return kind
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, KeyError, ValueError) as exc:
+        except RuntimeError as exc:  # zipfile: a member encrypted with a zip password
+            raise SourceError(finding("source.encrypted", path=shown)) from exc
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, KeyError, ValueError,
+                NotImplementedError) as exc:  # NotImplementedError: a compression method (Deflate64) zipfile lacks
             raise SourceError(finding("source.corrupt", path=shown, detail="文件结构不完整，可能下载或复制时中断")) from exc
     suffix = path.suffix.lower()
     if suffix in SPREADSHEET_SUFFIXES | DOCUMENT_SUFFIXES:
         raise SourceError(finding("source.corrupt", path=shown, detail=f"扩展名是{suffix}，但内容不是该格式"))
     raise SourceError(finding("source.unsupported", path=shown))
+
+
+MAX_SHEET_CELLS = 5_000_000
+# A cell with content (a value, inline text or a formula); empty styled cells (LibreOffice writes a million of
+# them) do not count: calamine sizes its grid by the cells that hold something.
+_FILLED_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>/]*>\s*<(?:v|is|f)\b')
+
+
+def check_extent(xml: bytes, sheet: str, path: str) -> None:
+    """Refuse a sheet whose last cell lies far out (XFD1048576): calamine builds the whole grid from A1, so one
+    such cell would ask for hundreds of gigabytes. Read from the sheet's XML before calamine sees it."""
+    rows = cols = 0
+    for letters, row in _FILLED_CELL.findall(xml):
+        number = 0
+        for ch in letters:
+            number = number * 26 + ch - 64
+        rows, cols = max(rows, int(row)), max(cols, number)
+    if rows * max(cols, 1) > MAX_SHEET_CELLS:
+        raise SourceError(finding("source.too-large", path=path,
+                                  detail=f"工作表“{sheet}”的范围异常（{rows}行×{cols}列）"))
+
+
+def check_all_extents(zf: zipfile.ZipFile, path: str) -> None:
+    """check_extent for every worksheet part of an .xlsx."""
+    for name in zf.namelist():
+        if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            check_extent(zf.read(name), name, path)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from xltasks.core.findings import SourceError, finding
 from xltasks.core.grid import Grid
-from xltasks.files.sniff import sniff
+from xltasks.files.sniff import check_all_extents, sniff
 
 MAX_CELLS = 5_000_000  # a published task table has thousands of cells; millions means a broken or hostile file
 
@@ -81,7 +81,7 @@ def _join_merges(pairs: list[tuple[int, int, int, int]]) -> list[tuple[int, int,
 
 def read_source(path: Path) -> tuple[list[Grid], list[str]]:
     """The grids of a source file and its free text; every way a file can fail becomes a SourceError."""
-    kind = sniff(path)
+    kind = sniff(path, lambda zf: check_all_extents(zf, str(path)) if "xl/workbook.xml" in zf.NameToInfo else None)
     try:
         if kind == "docx":
             return _docx_grids(path)
