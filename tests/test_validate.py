@@ -103,6 +103,10 @@ def _set(sheet: str, **cells):
     ({"E3": "电话"}, [("E3", "cell.bad-format")]),
     ({"B3": None, "H3": "昨天"}, [("B3", "cell.required"), ("H3", "cell.not-a-date")]),
     ({"M6": "=1+1"}, [("M6", "cell.formula")]),
+    ({"E3": "+86 13800000000"}, []),
+    ({"A30": "注：以上进展由办公室汇总。"}, []),
+    ({"A30": "注：补充", "G30": "推进中"}, [("A30", "row.unknown-task")]),
+    ({"G30": "推进中"}, [("A30", "row.no-id")]),
 ])
 def test_each_mistake_is_reported_at_its_cell(blank, tmp_path, cells, expected):
     report = check(fill(blank, tmp_path / "r.xlsx", _set(LEAD_SHEET, **cells)))
@@ -175,6 +179,21 @@ def test_workbook_identity_sheets_and_columns(blank, tmp_path):
     def rename_sheet(wb):
         wb[COOP_SHEET].title = "配合"
     assert codes(check(fill(blank, tmp_path / "e.xlsx", rename_sheet))) == [(None, "workbook.sheet-missing")]
+
+
+def test_a_row_inserted_above_the_header_block_is_reported_not_misread(blank, tmp_path):
+    report = check(fill(blank, tmp_path / "r.xlsx", lambda wb: wb[LEAD_SHEET].insert_rows(1)))
+    assert ("B3", "workbook.header-moved") in codes(report)
+    assert not any(f.code == "cell.bad-format" for f in report.findings)
+
+
+def test_error_values_computed_by_libreoffice(blank, tmp_path, soffice):
+    saved = convert(soffice, fill(blank, tmp_path / "r.xlsx", _set(LEAD_SHEET, H6="=1/0", L7="=NA()")), "xlsx",
+                    tmp_path / "lo")
+    report = check(saved)
+    assert [(c, code) for c, code in codes(report) if code == "cell.error-value"] == [
+        ("H6", "cell.error-value"), ("L7", "cell.error-value")]
+    assert "#DIV/0!" in next(f.message for f in report.findings if f.cell == "H6" and f.code == "cell.error-value")
 
 
 def test_a_return_for_another_programme(blank, tmp_path):
@@ -282,7 +301,14 @@ def test_report_workbook_and_annotated_copies(blank, tmp_path, soffice):
     assert [c.value for c in results[1]] == ["级别", "工作表", "单元格", "说明"]
     assert [(r[2].value, r[2].hyperlink.location) for r in results.iter_rows(min_row=2)] == [
         ("B3", f"'{LEAD_SHEET}'!B3"), ("G6", f"'{LEAD_SHEET}'!G6"), ("H7", f"'{LEAD_SHEET}'!H7")]
-    assert codes(check(copy)) == codes(check(bad))  # still the same return, checked the same way
+    assert check(copy).findings[0].code == "file.skipped"  # our own output is not taken for a return
+    renamed = Path(shutil.copy(copy, tmp_path / "returned-again.xlsx"))
+    assert codes(check(renamed)) == codes(check(bad))  # still the same return, checked the same way
+    twice = tmp_path / "twice.xlsx"
+    from xltasks.files.annotate import annotate_copy
+
+    annotate_copy(renamed, twice, check(renamed).findings)  # a copy marked up again gets a second results sheet
+    assert load_workbook(twice).sheetnames[-2:] == ["校验结果", "校验结果2"]
     pdf = convert(soffice, copy, "pdf", tmp_path / "pdf")  # LibreOffice opens the copy
     assert pdf.stat().st_size > 10_000
 
@@ -347,3 +373,15 @@ def test_a_file_that_kills_its_worker_is_a_finding_and_the_rest_are_checked(blan
     assert len(result.files) == validate_module.PROCESS_POOL_FROM + 1
     assert [(Path(r.path).name, r.findings[0].code) for r in result.files if not r.valid] == [
         ("kills.xlsx", "source.corrupt")]
+
+
+def test_arguments_that_cannot_work_exit_2_in_chinese(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    afile = tmp_path / "a.txt"
+    afile.write_text("x")
+    for args, words in ((["validate", str(tmp_path / "empty")], "没有找到报送表"),
+                        (["validate", str(tmp_path / "无此文件夹")], "找不到"),
+                        (["validate", str(tmp_path), "--jobs", "0"], "超出范围"),
+                        (["validate", str(tmp_path), "--annotate", str(afile)], "这里需要文件夹")):
+        code, _, err = run(args, capsys)
+        assert code == 2 and words in err and "Invalid" not in err, args

@@ -210,6 +210,13 @@ def validate_command(paths: tuple[Path, ...], master: Path | None, round_name: s
 
     if report is not None and report.suffix.lower() != ".xlsx":
         raise CannotRun(f"校验汇总表必须保存为 .xlsx 文件，当前为“{report.name}”。")
+    from xltasks.actions.validate import find_returns
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise CannotRun(f"找不到“{missing[0]}”，请检查路径。")
+    if not find_returns(list(paths)):
+        raise CannotRun("在指定的文件夹中没有找到报送表（.xlsx、.xls、.xlsb、.ods 文件）。")
 
     try:
         if as_json:
@@ -304,6 +311,10 @@ _CLICK_MESSAGES = [
     (r"No such option:? '?([^'\s.]+)'?.*", r"没有选项 \1。"),
     (r"No such command '(.+?)'\..*", r"没有子命令“\1”，可用：import、split、validate、demo。"),
     (r"Option '(.+?)' requires an argument\.", r"选项 \1 需要一个值。"),
+    (r"Invalid value for '(.+?)': Directory '(.+?)' is a file\.", r"选项 \1 的值有误：“\2”是文件，这里需要文件夹。"),
+    (r"Invalid value for '(.+?)': File '(.+?)' is a directory\.", r"选项 \1 的值有误：“\2”是文件夹，这里需要文件。"),
+    (r"Invalid value for '(.+?)': (.+?) is not in the range (.+?)\.", r"选项 \1 的值 \2 超出范围（\3）。"),
+    (r"Invalid value for '(.+?)': '(.+?)' is not a valid integer\.", r"选项 \1 的值“\2”不是整数。"),
     (r"Invalid value for '(.+?)': (.*)", r"选项 \1 的值有误：\2"),
     (r"Got unexpected extra arguments? \((.+)\)", r"多余的参数：\1。"),
 ]

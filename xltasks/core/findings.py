@@ -63,6 +63,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "workbook.unit-unknown": ("error", "本表的填报单位“{detail}”在总台账中没有要报送的任务。"),
     "workbook.sheet-missing": ("error", "找不到工作表「{sheet}」，可能被删除或改名，请使用下发的原表。"),
     "workbook.column-missing": ("error", "「{sheet}」表头中找不到“{field}”列，可能被删除或改名，请使用下发的原表。"),
+    "workbook.header-moved": ("error", "表头「{field}」不在下发时的位置（应在{cell}左侧），可能插入或删除了行、列，请使用下发的原表填写。"),
     "workbook.column-moved": ("info", "「{sheet}」的“{field}”列位置被移动（{detail}），已按列名读取。"),
     # validate: rows.
     "row.unknown-task": ("error", "「{sheet}」第{row}行的任务编号“{task_id}”不是下发给本单位的任务，请核对，不要自行增加任务行。"),

@@ -8,6 +8,7 @@ carries the sheet and A1 cell where it applies. Nothing here raises for bad data
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from xltasks.core.assignment import Assignment, MasterTask
@@ -19,6 +20,7 @@ from xltasks.core.returns import (COOP_SHEET, HEADER_SCHEMA, LEAD_SHEET, META_SH
 from xltasks.core.schemas import gate, load_schema, validator
 
 MAX_FINDINGS = 1000
+TASK_ID = re.compile(r"T[0-9A-F]{8}(-[0-9]+)?")
 HEADER_SCAN_ROWS = 12
 ROLE_LABEL = {"lead": "牵头", "coop": "配合"}
 
@@ -146,7 +148,7 @@ def _cell_findings(schema_name: str, values: dict[str, tuple[object, str]], plac
         if got.note:
             out.add("cell.normalised", value=got.shown, detail=got.note, **where)
         if isinstance(got.value, str) and got.value[:1] in "=+-@" and prop.get("type") == "string" \
-                and "format" not in prop:
+                and "format" not in prop and "pattern" not in prop:  # "+86 ..." is a phone number, not a formula
             out.add("cell.formula-like", detail=got.value[:1], **where)
         instance[key] = got.value
     for clause in schema.get("allOf", []):
@@ -242,6 +244,9 @@ def _header_block(data: ReturnData, meta: dict | None, today: dt.date, out: _Col
     for key, prop in props.items():
         ref = meta["header_cells"].get(key) if meta else None
         position = _position(ref) if ref else _beside_label(rows, prop["title"])
+        if position and ref and not _label_left_of(rows, position, prop["title"]):
+            out.add("workbook.header-moved", sheet=sheet, cell=ref, field=prop["title"])
+            continue
         if position is None:
             out.add("cell.required", sheet=sheet, field=prop["title"], place="表头", cell=None)
             continue
@@ -256,6 +261,13 @@ def _position(ref: str) -> tuple[int, int]:
     for ch in letters:
         col = col * 26 + ord(ch) - 64
     return int(ref[len(letters):]) - 1, col - 1
+
+
+def _label_left_of(rows: list[list], position: tuple[int, int], label: str) -> bool:
+    """Is the label where the layout put it, just left of its value cell (a label may span a few columns)?"""
+    r, c = position
+    row = rows[r] if r < len(rows) else []
+    return any(0 <= c - k < len(row) and shown(row[c - k]).strip() == label for k in (1, 2, 3))
 
 
 def _beside_label(rows: list[list], label: str) -> tuple[int, int] | None:
@@ -302,8 +314,8 @@ def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | 
         task_id = shown(cell("任务编号")).strip()
         row_no = r + 1
         filled = {h: cell(h) for h in inputs if shown(cell(h)).strip()}
-        if not task_id:
-            if filled:
+        if not task_id or (not filled and not TASK_ID.fullmatch(task_id)):
+            if filled:  # a note under the table ("注：……") with nothing filled in is left alone
                 out.add("row.no-id", sheet=sheet, row=row_no, cell=a1(row_no, id_col + 1))
             continue
         where = dict(sheet=sheet, row=row_no, cell=a1(row_no, id_col + 1), task_id=task_id)

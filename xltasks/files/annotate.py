@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from xltasks.core.findings import Finding
+from xltasks.files.safe_write import ILLEGAL_CHARACTERS_RE
 
 FILL_COLORS = {"error": "FFFFC7CE", "warning": "FFFFEB9C"}
 SEVERITY_LABEL = {"error": "错误", "warning": "提示", "info": "信息"}
@@ -28,7 +29,7 @@ _XF = re.compile(r"<xf\b[^>]*/>|<xf\b[^>]*>.*?</xf>", re.S)
 
 
 def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(ILLEGAL_CHARACTERS_RE.sub("", str(text)), quote=True)
 
 
 def _sheet_parts(files: dict[str, bytes]) -> dict[str, str]:
@@ -137,24 +138,23 @@ def annotate_copy(source: Path, target: Path, findings: list[Finding]) -> None:
         files[parts[sheet]] = xml
     book = files["xl/workbook.xml"].decode("utf-8")
     ids = [int(i) for i in re.findall(r'sheetId="(\d+)"', book)]
-    name, n = RESULT_SHEET, 1
-    while name in parts:  # a copy annotated before keeps its old results sheet
-        n += 1
-        name = f"{RESULT_SHEET}{n}"
+    name, part, rel_id, n = RESULT_SHEET, RESULT_PART, RESULT_REL, 1
+    while name in parts or part in files or rel_id.encode() in files["xl/_rels/workbook.xml.rels"]:
+        n += 1  # a copy annotated before keeps its old results sheet; the new one gets its own names
+        name, part, rel_id = f"{RESULT_SHEET}{n}", RESULT_PART.replace(".xml", f"-{n}.xml"), f"{RESULT_REL}{n}"
     # The relationships namespace is declared on the element itself: openpyxl declares it per <sheet>, not on the root.
     book = book.replace("</sheets>", f'<sheet xmlns:r="{R_NS}" name="{name}" sheetId="{max(ids, default=0) + 1}" '
-                                     f'r:id="{RESULT_REL}"/></sheets>', 1)
+                                     f'r:id="{rel_id}"/></sheets>', 1)
     files["xl/workbook.xml"] = book.encode("utf-8")
     rels = files["xl/_rels/workbook.xml.rels"].decode("utf-8")
     files["xl/_rels/workbook.xml.rels"] = rels.replace("</Relationships>", (
-        f'<Relationship Id="{RESULT_REL}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        f'worksheet" Target="/{RESULT_PART}"/></Relationships>'), 1).encode("utf-8")
+        f'<Relationship Id="{rel_id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        f'worksheet" Target="/{part}"/></Relationships>'), 1).encode("utf-8")
     types = files["[Content_Types].xml"].decode("utf-8")
     files["[Content_Types].xml"] = types.replace("</Types>", (
-        f'<Override PartName="/{RESULT_PART}" ContentType="application/vnd.openxmlformats-officedocument.'
+        f'<Override PartName="/{part}" ContentType="application/vnd.openxmlformats-officedocument.'
         'spreadsheetml.worksheet+xml"/></Types>'), 1).encode("utf-8")
-    files[RESULT_PART] = _result_sheet(str(source), findings)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in infos:
             zout.writestr(info, files[info.filename])
-        zout.writestr(RESULT_PART, files[RESULT_PART])
+        zout.writestr(part, _result_sheet(str(source), findings))

@@ -49,6 +49,14 @@ def _prune_backups(path: Path) -> None:
         old.unlink(missing_ok=True)
 
 
+def _file_mode(path: Path) -> int:
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomically(path: Path, save: Callable[[Path], None], *, replace: bool) -> Path | None:
     """Save through `save(temp_path)`, then move into place; keep the old file as a timestamped backup.
 
@@ -68,6 +76,7 @@ def write_atomically(path: Path, save: Callable[[Path], None], *, replace: bool)
     backup = None
     try:
         save(temp)
+        os.chmod(temp, _file_mode(path))  # mkstemp makes 0600; a shared folder needs what the user's umask gives
         if path.exists():
             backup = backup_name(path, dt.datetime.now())
             shutil.copy2(path, backup)
