@@ -385,3 +385,24 @@ def test_arguments_that_cannot_work_exit_2_in_chinese(tmp_path, capsys):
                         (["validate", str(tmp_path), "--annotate", str(afile)], "这里需要文件夹")):
         code, _, err = run(args, capsys)
         assert code == 2 and words in err and "Invalid" not in err, args
+
+
+def test_a_far_out_cell_is_refused_before_the_reader_allocates_it(blank, tmp_path):
+    """One value at XFD1048576 would make the reader build a grid of 17 billion cells."""
+    far = fill(blank, tmp_path / "far.xlsx", _set(LEAD_SHEET, XFD1048576="x"))
+    assert codes(check(far)) == [(None, "source.too-large")]
+    tall = fill(blank, tmp_path / "tall.xlsx", _set(LEAD_SHEET, A1048576="x"))
+    assert codes(check(tall)) == [(None, "source.too-large")]
+    from conftest import write_table
+
+    from xltasks.actions.import_table import import_table
+    from xltasks.core.config import parse_config
+    from xltasks.core.findings import SourceError
+
+    source = write_table(tmp_path / "table.xlsx", [["序号", "任务内容", "牵头单位"], ["1", "建设", "区民政局"]])
+    wb = load_workbook(source)
+    wb.active["XFD1048576"] = "x"
+    wb.save(source)
+    with pytest.raises(SourceError) as refused:
+        import_table(source, None, parse_config(None))
+    assert refused.value.finding.code == "source.too-large"

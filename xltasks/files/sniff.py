@@ -125,6 +125,8 @@ def sniff(path: Path, inspect: Callable[[zipfile.ZipFile], None] | None = None) 
 
 
 MAX_SHEET_CELLS = 5_000_000
+MAX_COLUMNS = 16_384
+_ROW_TAG = re.compile(rb'<row\b[^>]*?\br="([0-9]+)"')
 # A cell with content (a value, inline text or a formula); empty styled cells (LibreOffice writes a million of
 # them) do not count: calamine sizes its grid by the cells that hold something.
 _FILLED_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>/]*>\s*<(?:v|is|f)\b')
@@ -133,6 +135,9 @@ _FILLED_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>/]*>\s*<(?:v
 def check_extent(xml: bytes, sheet: str, path: str) -> None:
     """Refuse a sheet whose last cell lies far out (XFD1048576): calamine builds the whole grid from A1, so one
     such cell would ask for hundreds of gigabytes. Read from the sheet's XML before calamine sees it."""
+    last_row = max((int(r) for r in _ROW_TAG.findall(xml)), default=0)
+    if last_row * MAX_COLUMNS <= MAX_SHEET_CELLS:
+        return  # few rows: even the widest sheet stays small, no need to look at every cell
     rows = cols = 0
     for letters, row in _FILLED_CELL.findall(xml):
         number = 0
