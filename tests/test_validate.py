@@ -282,6 +282,11 @@ def test_report_workbook_and_annotated_copies(blank, tmp_path, soffice):
     copy = tmp_path / "marked" / "bad-校验意见.xlsx"
     assert data["annotated"] == [{"path": str(bad), "copy": str(copy)}]
     assert bad.read_bytes() == before, "the original is never touched"
+    shutil.copy(tmp_path / "汇总.xlsx", folder / "汇总.xlsx")  # the report and the master saved among the returns
+    shutil.copy(YANTA, folder / "总台账.xlsx")
+    skipped = {Path(r.path).name: r.findings[0].message for r in validate([folder], YANTA, today=TODAY).files
+               if r.findings and r.findings[0].code == "file.skipped"}
+    assert set(skipped) == {"汇总.xlsx", "总台账.xlsx"}
     assert sorted(p.name for p in (tmp_path / "marked").iterdir()) == ["bad-校验意见.xlsx"]
 
     original, marked = load_workbook(bad), load_workbook(copy)

@@ -371,11 +371,28 @@ def _overdue(instance: dict, due_cell: object, values: dict, row_no: int, sheet:
             place=f"第{row_no}行", detail=due.isoformat())
 
 
+REPORT_SHEETS = {"按单位", "按文件", "问题清单"}
+
+
+def _own_output(data: ReturnData) -> str:
+    """Files xltasks wrote that may sit among the returns: a validation report, a master."""
+    if set(data.states) == REPORT_SHEETS:
+        return "xltasks 生成的校验汇总表"
+    rows = data.sheets.get(META_SHEET) or []
+    if rows and rows[0][:2] and str(rows[0][1]).startswith("xltasks-master/"):
+        return "总台账（不是报送表）"
+    return ""
+
+
 def validate_return(data: ReturnData, expect: Expectation | None = None, round_name: str | None = None,
                     today: dt.date | None = None) -> ReturnReport:
     """Every finding about one return, capped at MAX_FINDINGS (then one info finding says so)."""
     today = today or dt.date.today()
     out = _Collector(data.path)
+    own = _own_output(data)
+    if own:
+        out.add("file.skipped", detail=own)
+        return ReturnReport(data.path, findings=out.items)
     if data.kind != "xlsx":
         out.add("file.converted", detail=f".{data.kind}")
     meta = _meta(data, out)
