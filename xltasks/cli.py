@@ -280,6 +280,63 @@ def render_validate(result) -> None:
             print_findings(out, shown, limit=50)
 
 
+@cli.command("merge", help=(
+    "把本期收回的报送表校验后汇总到总台账：按单位取最新一份，计算每项任务的状态并标色，记录历次进展和报送记录。"
+    "总台账原文件自动备份。\n\n"
+    "Merge a round's returns into the master: validate, take the latest per unit, compute and colour each task's "
+    "state, record history and the files received. The previous master is kept as a backup.\n\n"
+    "MASTER：总台账；PATH：报送表文件或文件夹 / the master, then return files or folders."))
+@click.argument("master", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--round", "round_name", required=True, help="本期期次，例如“2026年11月”。/ The round being merged.")
+@click.option("--as-of", "as_of", callback=_date_option, metavar="YYYY-MM-DD",
+              help="按哪一天计算状态，默认为期次的最后一天（无法识别时为今天）。/ The date states are computed for.")
+@click.option("--dry-run", is_flag=True, help="只报告，不写总台账。/ Report without writing the master.")
+@click.option("--config", "config_path", type=click.Path(), help=CONFIG_HELP)
+@click.option("--jobs", type=click.IntRange(1, 64), help="同时校验的文件数。/ Files checked at once.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def merge_command(master: Path, paths: tuple[Path, ...], round_name: str, as_of, dry_run: bool,
+                  config_path: str | None, jobs: int | None, as_json: bool) -> None:
+    from xltasks.actions.merge import merge
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise CannotRun(f"找不到“{missing[0]}”，请检查路径。")
+    try:
+        result = merge(master, list(paths), round_name, load_config(config_path), as_of=as_of, dry_run=dry_run,
+                       jobs=jobs)
+    except SourceError as exc:
+        raise CannotRun(f"总台账无法读取：{exc.finding.message}", exc.finding) from exc
+    except WriteRefused as exc:
+        raise CannotRun(f"总台账未改动：{exc}") from exc
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        render_merge(result)
+    if not result.merged_any or any(f.outcome == "rejected" for f in result.reconciled.files):
+        sys.exit(EXIT_INPUT_ERRORS)
+
+
+def render_merge(result) -> None:
+    from collections import Counter
+
+    out = console()
+    files = Counter(f.outcome for f in result.reconciled.files)
+    states = Counter(t.status for t in result.plan)
+    out.print(f"[bold]{escape(result.round)} 汇总{'（试运行，未写入）' if result.dry_run else '完成'}[/]，状态日期 {result.as_of}")
+    out.print(f"文件：已汇总{files['merged']}个，退回{files['rejected']}个，被替代{files['superseded']}个，"
+              f"非本期{files['ignored']}个。")
+    out.print("任务：" + "，".join(f"{result.labels[s]}{states[s]}项" for s in
+                                    ("done", "on_track", "due_soon", "overdue", "not_reported", "rejected") if states[s]))
+    if result.reconciled.missing_units:
+        out.print(f"[yellow]未报送单位：{escape('、'.join(result.reconciled.missing_units))}[/]")
+    for f in result.reconciled.files:
+        if f.outcome != "merged":
+            out.print(f"{escape(Path(f.report.path).name)}：{escape(f.reason)}")
+    if result.backup:
+        out.print(f"原总台账已备份为 {escape(str(result.backup))}")
+
+
 @cli.command("demo", help=(
     "用自带的两个示例项目（雁塔区、铜川市）演示：导入任务分解表生成总台账，再生成本月各单位的报送表。\n\n"
     "Run the main job on the shipped sample programmes (Yanta, Tongchuan): import their tables into masters and "
@@ -309,7 +366,7 @@ _CLICK_MESSAGES = [
     (r"Missing argument '(.+?)'\.", r"缺少参数 \1。"),
     (r"Missing option '(.+?)'.*", r"缺少选项 \1。"),
     (r"No such option:? '?([^'\s.]+)'?.*", r"没有选项 \1。"),
-    (r"No such command '(.+?)'\..*", r"没有子命令“\1”，可用：import、split、validate、demo。"),
+    (r"No such command '(.+?)'\..*", r"没有子命令“\1”，可用：import、split、validate、merge、demo。"),
     (r"Option '(.+?)' requires an argument\.", r"选项 \1 需要一个值。"),
     (r"Invalid value for '(.+?)': Directory '(.+?)' is a file\.", r"选项 \1 的值有误：“\2”是文件，这里需要文件夹。"),
     (r"Invalid value for '(.+?)': File '(.+?)' is a directory\.", r"选项 \1 的值有误：“\2”是文件夹，这里需要文件。"),

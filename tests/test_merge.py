@@ -1,0 +1,148 @@
+"""merge on real returns: the master's report columns, state fills, history, register, and never losing data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, cli_json, run
+from openpyxl import load_workbook
+
+from xltasks.actions.merge import merge
+from xltasks.actions.split import split
+from xltasks.core.schemas import validator
+from test_merge_plan import TWO_LEADS, answer
+
+TONGCHUAN = ROOT / "workbooks" / "masters" / "tongchuan-master.xlsx"
+ROUND = "2021年6月"
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory):
+    return {f.share.unit: f.path for f in
+            split(TONGCHUAN, tmp_path_factory.mktemp("issued"), ROUND, with_coop=True).files}
+
+
+@pytest.fixture
+def setup(issued, tmp_path):
+    master = Path(shutil.copy(TONGCHUAN, tmp_path / "总台账.xlsx"))
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    answer(issued["王益区政府"], returns / "王益.xlsx", "已完成", 100)
+    answer(issued["市民政局"], returns / "民政局报送(1).xlsx", "推进中", 60, coop="提供名单")
+    answer(issued["市住建局"], returns / "zj.xlsx", "已完成", 100)
+    return master, returns
+
+
+def task_rows(master: Path) -> dict[str, dict[str, object]]:
+    ws = load_workbook(master)["任务清单"]
+    headers = [c.value for c in ws[2]]
+    return {row[0].value: {h: c for h, c in zip(headers, row)} for row in ws.iter_rows(min_row=3) if row[0].value}
+
+
+def test_merge_writes_states_fills_history_and_register(setup):
+    master, returns = setup
+    code, data = cli_json("merge", str(master), str(returns), "--round", ROUND)
+    assert code == 0 and list(validator("merge-result").iter_errors(data)) == []
+    assert data["as_of"] == "2021-06-30" and Path(data["backup"]).exists()
+    assert {f["outcome"] for f in data["files"]} == {"merged"}
+    assert "耀州区政府" in data["missing_units"]
+    rows = task_rows(master)
+    first = rows["T96C76C7B"]  # 市民政局, due 2020-11-30, 推进中: overdue on 2021-06-30
+    assert (first["当前状态"].value, first["当前状态"].fill.fgColor.rgb) == ("逾期未完成", "00FFC7CE")
+    assert (first["进展状态"].value, first["完成进度(%)"].value, first["报送单位"].value) == ("推进中", 60, "市民政局")
+    two = rows[TWO_LEADS]
+    assert (two["当前状态"].value, two["当前状态"].fill.fgColor.rgb) == ("未报送", "00D9D9D9")
+    done = rows["T16B41F7A"]  # 市住建局
+    assert (done["当前状态"].value, done["实际完成日期"].value.date()) == ("已完成", dt.date(2021, 5, 1))
+    wb = load_workbook(master)
+    history = [r for r in wb["历次进展"].iter_rows(min_row=3, values_only=True)]
+    assert len(history) == 35 and {r[0] for r in history} == {ROUND}
+    register = [r for r in wb["报送记录"].iter_rows(min_row=3, values_only=True)]
+    assert sorted((r[2], r[3]) for r in register) == [("市住建局", "已汇总"), ("市民政局", "已汇总"), ("王益区政府", "已汇总")]
+    assert all(len(r[8]) == 64 for r in register)
+
+
+def test_merging_again_changes_nothing_but_the_run_time(setup):
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    first = load_workbook(master)
+    merge(master, [returns], ROUND)
+    second = load_workbook(master)
+    for name in ("任务清单", "历次进展"):
+        assert [[c.value for c in r] for r in first[name].iter_rows()] == [[c.value for c in r] for r in second[name].iter_rows()]
+    strip = lambda ws: [[c.value for c in r][1:] for r in ws.iter_rows(min_row=3)]  # noqa: E731 - without the run time
+    assert strip(first["报送记录"]) == strip(second["报送记录"])
+
+
+def test_duplicates_other_rounds_and_errors(setup, issued, tmp_path):
+    master, returns = setup
+    answer(issued["市民政局"], returns / "副本.xlsx", "推进中", 70)  # same unit, same day: the file time decides
+    other = split(TONGCHUAN, tmp_path / "old", "2021年5月", units=["市卫健委"]).files[0].path
+    answer(other, returns / "旧.xlsx")
+    bad = answer(issued["市新区管委会"], returns / "错.xlsx")
+    wb = load_workbook(bad)
+    wb["牵头任务"]["G6"] = "完成了"  # not in the list
+    wb.save(bad)
+    code, data = cli_json("merge", str(master), str(returns), "--round", ROUND)
+    outcomes = {Path(f["path"]).name: f["outcome"] for f in data["files"]}
+    assert outcomes == {"王益.xlsx": "merged", "民政局报送(1).xlsx": "superseded", "副本.xlsx": "merged",
+                        "zj.xlsx": "merged", "旧.xlsx": "ignored", "错.xlsx": "rejected"}
+    assert code == 1  # a rejected return is an input error
+    assert task_rows(master)["T96C76C7B"]["完成进度(%)"].value == 70
+    two = next(t for t in data["tasks"] if t["task_id"] == TWO_LEADS)
+    assert two["lead_states"]["市新区管委会"] == "rejected" and "市新区管委会" not in data["missing_units"]
+    assert two["status"] == "not_reported"  # 耀州区政府 and 宜君县政府 sent nothing: the least advanced decides
+
+
+def test_text_from_returns_stays_text_and_the_coordinators_columns_survive(setup, issued):
+    master, returns = setup
+    wb = load_workbook(master)
+    ws = wb["任务清单"]
+    ws.cell(row=2, column=24, value="督办意见")
+    ws.cell(row=3, column=24, value="请加快进度")
+    wb.save(master)
+    hostile = answer(issued["市民政局"], returns / "民政局报送(1).xlsx", "推进中", 60)
+    wb = load_workbook(hostile)
+    ws = wb["牵头任务"]
+    ref = next(c.column_letter for c in ws[5] if c.value == "进展情况") + "6"
+    ws[ref] = "=HYPERLINK(\"http://x\",\"点我\")"
+    ws[ref].data_type = "s"
+    wb.save(hostile)
+    merge(master, [returns], ROUND)
+    cell = task_rows(master)["T96C76C7B"]["进展情况"]
+    assert (cell.value, cell.data_type) == ("=HYPERLINK(\"http://x\",\"点我\")", "s")
+    ws = load_workbook(master)["任务清单"]
+    assert (ws.cell(row=2, column=24).value, ws.cell(row=3, column=24).value) == ("督办意见", "请加快进度")
+
+
+def test_a_lock_file_or_a_failure_leaves_the_master_byte_identical(setup, capsys, monkeypatch):
+    master, returns = setup
+    before = master.read_bytes()
+    lock = master.with_name("~$" + master.name)
+    lock.write_bytes(b"x")
+    code, _, err = run(["merge", str(master), str(returns), "--round", ROUND], capsys)
+    assert code == 2 and "锁文件" in err and master.read_bytes() == before
+    lock.unlink()
+
+    import xltasks.files.master_update as update
+
+    def fails_half_way(master_path, target, *args):
+        target.write_bytes(b"half a workbook")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(update, "update_master", fails_half_way)
+    with pytest.raises(OSError):
+        merge(master, [returns], ROUND)
+    assert master.read_bytes() == before
+    assert not [p for p in master.parent.iterdir() if p.name.startswith(".xltasks-")]
+
+
+def test_dry_run_writes_nothing(setup):
+    master, returns = setup
+    before = master.read_bytes()
+    result = merge(master, [returns], ROUND, dry_run=True, as_of=dt.date(2020, 1, 1))
+    assert master.read_bytes() == before and result.as_of == dt.date(2020, 1, 1)
+    assert {t.status for t in result.plan} <= {"on_track", "due_soon", "done", "not_reported"}  # nothing overdue in 2020-01

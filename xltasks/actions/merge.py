@@ -1,0 +1,76 @@
+"""merge: validate the returns, take one per unit, and write the round into the master (atomically)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from xltasks.actions.import_table import sha256_of
+from xltasks.actions.validate import validate
+from xltasks.core.assignment import assign
+from xltasks.core.config import Config, parse_config
+from xltasks.core.merge_plan import TaskResult, plan_merge
+from xltasks.core.reconcile import Reconciled, reconcile
+from xltasks.core.status import round_end
+from xltasks.files.master_read import read_master
+from xltasks.files.safe_write import write_atomically
+
+
+@dataclass
+class MergeResult:
+    master: Path
+    round: str
+    as_of: dt.date
+    plan: list[TaskResult]
+    reconciled: Reconciled
+    labels: dict[str, str]
+    dry_run: bool
+    backup: Path | None = None
+
+    @property
+    def merged_any(self) -> bool:
+        return any(f.outcome == "merged" for f in self.reconciled.files)
+
+    def to_json(self) -> dict:
+        """The --json output (schemas/merge-result.schema.json)."""
+        return {
+            "master": str(self.master), "round": self.round, "as_of": self.as_of.isoformat(), "dry_run": self.dry_run,
+            "backup": str(self.backup) if self.backup else None,
+            "tasks": [{"task_id": t.task_id, "status": t.status, "label": self.labels[t.status],
+                       "lead_states": t.lead_states, "reported_by": t.answers.get("reported_by") or "",
+                       "flags": t.flags} for t in self.plan],
+            "files": [{"path": f.report.path, "unit": f.report.unit, "outcome": f.outcome, "reason": f.reason,
+                       "differs": f.differs} for f in self.reconciled.files],
+            "missing_units": self.reconciled.missing_units,
+        }
+
+
+def merge(master: Path, paths: list[Path], round_name: str, config: Config | None = None, *,
+          as_of: dt.date | None = None, dry_run: bool = False, jobs: int | None = None,
+          today: dt.date | None = None) -> MergeResult:
+    """Validate every return, reconcile them by metadata, plan each task's state as of `as_of` (default: the end
+    of the period the round names, else today) and, unless `dry_run`, write the master atomically."""
+    from xltasks.files.master_update import update_master
+
+    config = config or parse_config(None)
+    today = today or dt.date.today()
+    master = Path(master)
+    book = read_master(master, config.aliases)
+    groups = {**book.groups, **config.groups}
+    shares = {s.unit: s for s in assign(book.tasks, groups, with_coop=True)[0]}
+    checked = validate(list(paths), master, round_name, jobs=jobs, today=today)
+    owing = [unit for unit, share in shares.items() if share.lead]
+    mtimes = {r.path: Path(r.path).stat().st_mtime for r in checked.files if Path(r.path).is_file()}
+    reconciled = reconcile(checked.files, round_name, owing, mtimes)
+    as_of = as_of or round_end(round_name) or today
+    plan = plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days, book.progress_texts)
+    result = MergeResult(master, round_name, as_of, plan, reconciled, config.status_labels, dry_run)
+    if dry_run:
+        return result
+    sha = {r.path: sha256_of(Path(r.path)) for r in checked.files if Path(r.path).is_file()}
+    leads = {t.task_id: "、".join(t.lead_units) for t in book.tasks}
+    result.backup = write_atomically(master, lambda temp: update_master(
+        master, temp, plan, reconciled, round_name, as_of, config.status_labels, config.status_colors, sha, leads),
+        replace=True)
+    return result

@@ -1,0 +1,123 @@
+"""Write a merge into the master: the task sheet's report columns and state fills, 历次进展 and 报送记录.
+
+The master is our own workbook, so it is loaded with openpyxl, changed in place and saved through
+write_atomically: the coordinator's own columns, notes and formatting on the task sheet are left as they are.
+Only the merge's columns (found by their header labels) and the merge's own sheets are written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.styles import PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xltasks.core.merge_plan import TaskResult
+from xltasks.core.reconcile import Reconciled
+from xltasks.files.master_layout import HEADER_ROW, TASK_COLUMNS, TASK_SHEET
+from xltasks.files.safe_write import cell_text
+from xltasks.files.style import BODY_FONT, BORDER, WRAP_TOP, setup_print, write_header_row, write_title
+
+HISTORY_SHEET, REGISTER_SHEET = "历次进展", "报送记录"
+HEADERS = {key: header for key, header, _ in TASK_COLUMNS}
+MERGE_KEYS = ("status", "progress", "progress_text", "problems", "next_steps", "done_date", "note", "reported_by",
+              "reported_on", "state")
+HISTORY_COLUMNS = [("round", "期次", 12), ("task_id", "任务编号", 11), ("lead_units", "牵头单位", 16),
+                   ("state", "当前状态", 10), ("status", "进展状态", 8), ("progress", "完成进度(%)", 8),
+                   ("progress_text", "进展情况", 40), ("problems", "存在问题", 24), ("reported_by", "报送单位", 14),
+                   ("reported_on", "报送日期", 11), ("as_of", "状态日期", 11)]
+REGISTER_COLUMNS = [("received", "汇总时间", 17), ("round", "期次", 12), ("unit", "单位", 16), ("outcome", "处理结果", 9),
+                    ("errors", "错误", 6), ("warnings", "提示", 6), ("reason", "说明", 30), ("path", "文件", 40),
+                    ("sha256", "SHA-256", 20)]
+OUTCOME_LABELS = {"merged": "已汇总", "rejected": "退回", "superseded": "被替代", "ignored": "非本期"}
+
+
+def _text(value: object) -> object:
+    value = cell_text(value)
+    return value if value not in ("", None) else None
+
+
+DATE_KEYS = {"done_date", "reported_on"}
+
+
+def _put(ws: Worksheet, row: int, col: int, value: object, *, is_date: bool = False) -> None:
+    if is_date and isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)  # checked dates arrive as YYYY-MM-DD
+        except ValueError:
+            pass
+    cell = ws.cell(row=row, column=col, value=_text(value))
+    if isinstance(cell.value, str):
+        cell.data_type = "s"  # text from a return is never a formula, whatever it starts with
+    elif isinstance(cell.value, dt.date):
+        cell.number_format = "yyyy-mm-dd"
+
+
+def _sheet_rows(wb, name: str, columns: list[tuple[str, str, float]], title: str) -> Worksheet:
+    if name in wb.sheetnames:
+        return wb[name]
+    ws = wb.create_sheet(name)
+    write_title(ws, title)
+    write_header_row(ws, HEADER_ROW, [c[1] for c in columns], [c[2] for c in columns])
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
+    setup_print(ws, title_rows=f"1:{HEADER_ROW}")
+    return ws
+
+
+def _append(ws: Worksheet, values: list[object]) -> None:
+    row = ws.max_row + 1
+    for c, value in enumerate(values, start=1):
+        _put(ws, row, c, value)
+        cell = ws.cell(row=row, column=c)
+        cell.font, cell.border, cell.alignment = BODY_FONT, BORDER, WRAP_TOP
+
+
+def update_master(master: Path, target: Path, plan: list[TaskResult], reconciled: Reconciled, round_name: str,
+                  as_of: dt.date, labels: dict[str, str], colors: dict[str, str], sha256: dict[str, str],
+                  lead_units: dict[str, str]) -> None:
+    """Load `master`, write the merge, save to `target` (a temporary file that write_atomically moves)."""
+    wb = load_workbook(master)
+    ws = wb[TASK_SHEET]
+    col = {str(c.value).strip(): c.column for c in ws[HEADER_ROW] if c.value}
+    id_col = col[HEADERS["task_id"]]
+    rows = {str(ws.cell(row=r, column=id_col).value).strip(): r for r in range(HEADER_ROW + 1, ws.max_row + 1)
+            if ws.cell(row=r, column=id_col).value}
+    fills = {status: PatternFill("solid", fgColor=color) for status, color in colors.items()}  # one per status
+    for result in plan:
+        r = rows.get(result.task_id)
+        if r is None:
+            continue
+        values = {**{key: None for key in MERGE_KEYS}, **result.answers, "state": labels[result.status]}
+        for key in MERGE_KEYS:
+            if HEADERS[key] in col:
+                _put(ws, r, col[HEADERS[key]], values.get(key), is_date=key in DATE_KEYS)
+        if HEADERS["state"] in col:
+            ws.cell(row=r, column=col[HEADERS["state"]]).fill = fills[result.status]
+    history = _sheet_rows(wb, HISTORY_SHEET, HISTORY_COLUMNS, "历次进展（每期每项任务一行）")
+    keep = [[c.value for c in row] for row in history.iter_rows(min_row=HEADER_ROW + 1)
+            if row[0].value is not None and str(row[0].value) != round_name]  # this round's rows are replaced
+    history.delete_rows(HEADER_ROW + 1, history.max_row)
+    for values in keep:
+        _append(history, values)
+    for result in plan:
+        a = result.answers
+        _append(history, [round_name, result.task_id, lead_units.get(result.task_id, ""), labels[result.status],
+                          a.get("status"), a.get("progress"), a.get("progress_text"), a.get("problems"),
+                          a.get("reported_by"), a.get("reported_on"), as_of])
+    register = _sheet_rows(wb, REGISTER_SHEET, REGISTER_COLUMNS, "报送记录（收到的每一个文件）")
+    received = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    this_run = {(round_name, o.report.path, sha256.get(o.report.path, "")) for o in reconciled.files}
+    keep = [[c.value for c in row] for row in register.iter_rows(min_row=HEADER_ROW + 1)
+            if row[0].value is not None and (str(row[1].value), str(row[7].value), str(row[8].value or "")) not in this_run]
+    register.delete_rows(HEADER_ROW + 1, register.max_row)  # the same file merged again replaces its line
+    for values in keep:
+        _append(register, values)
+    for outcome in reconciled.files:
+        report = outcome.report
+        _append(register, [received, report.round or round_name, report.unit or "（未识别）",
+                           OUTCOME_LABELS[outcome.outcome], sum(f.severity == "error" for f in report.findings),
+                           sum(f.severity == "warning" for f in report.findings), outcome.reason, report.path,
+                           sha256.get(report.path, "")])
+    wb.save(target)
