@@ -63,6 +63,14 @@ def test_merge_writes_states_fills_history_and_register(setup):
     register = [r for r in wb["报送记录"].iter_rows(min_row=3, values_only=True)]
     assert sorted((r[2], r[3]) for r in register) == [("市住建局", "已汇总"), ("市民政局", "已汇总"), ("王益区政府", "已汇总")]
     assert all(len(r[8]) == 64 for r in register)
+    summary = wb["汇总统计"]
+    assert wb.sheetnames[0] == "汇总统计" and len(summary._charts) == 1
+    assert [c.value for c in summary[2]][:9] == ["牵头单位", "已完成", "正常推进", "即将到期", "逾期未完成", "未报送", "报送有误",
+                                                 "合计", "完成率"]
+    by_unit = {r[0]: r[1:9] for r in summary.iter_rows(min_row=3, values_only=True) if r[0]}
+    assert by_unit["市民政局"] == (0, 18, 0, 6, 0, 0, 24, 0)
+    assert by_unit["合计"][6] == 39  # 35 tasks, the two-lead one counted for each of its five leads
+    assert summary.page_setup.fitToHeight == 1 and summary.page_setup.fitToWidth == 1
 
 
 def test_merging_again_changes_nothing_but_the_run_time(setup):

@@ -71,6 +71,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     sha = {r.path: sha256_of(Path(r.path)) for r in checked.files if Path(r.path).is_file()}
     leads = {t.task_id: "、".join(t.lead_units) for t in book.tasks}
     result.backup = write_atomically(master, lambda temp: update_master(
-        master, temp, plan, reconciled, round_name, as_of, config.status_labels, config.status_colors, sha, leads),
+        master, temp, plan, reconciled, round_name, as_of, config.status_labels, config.status_colors, sha, leads,
+        {t.task_id: t.content for t in book.tasks}),
         replace=True)
     return result

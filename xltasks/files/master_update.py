@@ -76,7 +76,7 @@ def _append(ws: Worksheet, values: list[object]) -> None:
 
 def update_master(master: Path, target: Path, plan: list[TaskResult], reconciled: Reconciled, round_name: str,
                   as_of: dt.date, labels: dict[str, str], colors: dict[str, str], sha256: dict[str, str],
-                  lead_units: dict[str, str]) -> None:
+                  lead_units: dict[str, str], contents: dict[str, str] | None = None) -> None:
     """Load `master`, write the merge, save to `target` (a temporary file that write_atomically moves)."""
     wb = load_workbook(master)
     ws = wb[TASK_SHEET]
@@ -120,4 +120,70 @@ def update_master(master: Path, target: Path, plan: list[TaskResult], reconciled
                            OUTCOME_LABELS[outcome.outcome], sum(f.severity == "error" for f in report.findings),
                            sum(f.severity == "warning" for f in report.findings), outcome.reason, report.path,
                            sha256.get(report.path, "")])
+    write_summary(wb, plan, round_name, as_of, labels, colors, reconciled.missing_units, contents or {})
+    wb.active = 0
     wb.save(target)
+
+
+SUMMARY_SHEET = "汇总统计"
+STATUS_ORDER = ("done", "on_track", "due_soon", "overdue", "not_reported", "rejected")
+
+
+def write_summary(wb, plan: list[TaskResult], round_name: str, as_of: dt.date, labels: dict[str, str],
+                  colors: dict[str, str], missing: list[str], contents: dict[str, str]) -> None:
+    """Rebuild 汇总统计: per lead unit the tasks by state and the completion rate, totals, a stacked bar chart
+    by unit and state (a native Excel chart), and the overdue and missing lists; one A4 page."""
+    from openpyxl.chart import BarChart, Reference
+
+    if SUMMARY_SHEET in wb.sheetnames:
+        del wb[SUMMARY_SHEET]
+    ws = wb.create_sheet(SUMMARY_SHEET, 0)
+    counts: dict[str, dict[str, int]] = {}
+    for result in plan:
+        for unit, state in result.lead_states.items():
+            counts.setdefault(unit, dict.fromkeys(STATUS_ORDER, 0))[state] += 1
+    write_title(ws, f"{round_name} 任务进展汇总（状态日期 {as_of.isoformat()}）")
+    headers = ["牵头单位", *(labels[s] for s in STATUS_ORDER), "合计", "完成率"]
+    write_header_row(ws, HEADER_ROW, headers, [18, *([8] * len(STATUS_ORDER)), 7, 8])
+    for c, status in enumerate(STATUS_ORDER, start=2):
+        ws.cell(row=HEADER_ROW, column=c).fill = PatternFill("solid", fgColor=colors[status])
+    r = HEADER_ROW
+    for r, (unit, by_state) in enumerate(sorted(counts.items(), key=lambda kv: -sum(kv[1].values())),
+                                         start=HEADER_ROW + 1):
+        total = sum(by_state.values())
+        _append_at(ws, r, [unit, *by_state.values(), total, by_state["done"] / total if total else 0])
+    last_unit_row = r
+    totals = [sum(by_state[s] for by_state in counts.values()) for s in STATUS_ORDER]
+    grand = sum(totals)
+    _append_at(ws, r + 1, ["合计", *totals, grand, totals[0] / grand if grand else 0])
+    for row in range(HEADER_ROW + 1, r + 2):
+        ws.cell(row=row, column=len(headers)).number_format = "0%"
+    if counts:
+        chart = BarChart()
+        chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
+        chart.title, chart.height, chart.width = "各牵头单位任务状态", 9 + 0.4 * len(counts), 17
+        data = Reference(ws, min_col=2, max_col=1 + len(STATUS_ORDER), min_row=HEADER_ROW, max_row=last_unit_row)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=HEADER_ROW + 1, max_row=last_unit_row))
+        for series, status in zip(chart.series, STATUS_ORDER):
+            series.graphicalProperties.solidFill = colors[status]
+        ws.add_chart(chart, f"A{r + 3}")
+    lists_col = len(headers) + 2
+    overdue = [t for t in plan if t.status == "overdue"]
+    ws.cell(row=HEADER_ROW, column=lists_col, value=f"逾期未完成（{len(overdue)}项）").font = BODY_FONT
+    for i, t in enumerate(overdue, start=HEADER_ROW + 1):
+        ws.cell(row=i, column=lists_col, value=_text(f"{t.task_id} {contents.get(t.task_id, '')[:30]}")).data_type = "s"
+    at = HEADER_ROW + len(overdue) + 2
+    ws.cell(row=at, column=lists_col, value=f"未报送单位（{len(missing)}个）").font = BODY_FONT
+    for i, unit in enumerate(missing, start=at + 1):
+        ws.cell(row=i, column=lists_col, value=_text(unit)).data_type = "s"
+    ws.column_dimensions[ws.cell(row=1, column=lists_col).column_letter].width = 46
+    setup_print(ws, title_rows=f"1:{HEADER_ROW}")
+    ws.page_setup.fitToHeight = 1  # one A4 page: the state of the programme at a glance
+
+
+def _append_at(ws: Worksheet, row: int, values: list[object]) -> None:
+    for c, value in enumerate(values, start=1):
+        _put(ws, row, c, value)
+        cell = ws.cell(row=row, column=c)
+        cell.font, cell.border = BODY_FONT, BORDER
