@@ -71,6 +71,8 @@ def test_merge_writes_states_fills_history_and_register(setup):
     assert by_unit["市民政局"] == (0, 18, 0, 6, 0, 0, 24, 0)
     assert by_unit["合计"][6] == 39  # 35 tasks, the two-lead one counted for each of its five leads
     assert summary.page_setup.fitToHeight == 1 and summary.page_setup.fitToWidth == 1
+    reminder = Path(data["reminder_file"]).read_text(encoding="utf-8")
+    assert reminder.startswith("【催办】2021年6月任务进展报送表，以下6个单位尚未报送") and "2. 耀州区政府" in reminder
 
 
 def test_merging_again_changes_nothing_but_the_run_time(setup):
@@ -146,6 +148,16 @@ def test_a_lock_file_or_a_failure_leaves_the_master_byte_identical(setup, capsys
         merge(master, [returns], ROUND)
     assert master.read_bytes() == before
     assert not [p for p in master.parent.iterdir() if p.name.startswith(".xltasks-")]
+
+
+def test_the_reminder_names_the_last_contact_of_a_unit_that_reported_before(setup, issued, tmp_path):
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    (returns / "zj.xlsx").unlink()  # 市住建局 reported last round, not this one
+    later = split(master, tmp_path / "july", "2021年7月", units=["市住建局"]).files[0].path
+    assert later.exists()
+    result = merge(master, [returns], "2021年7月")
+    assert "市住建局（上次填报人：李四，电话：0919-3188888）" in result.reminder
 
 
 def test_dry_run_writes_nothing(setup):

@@ -335,6 +335,8 @@ def render_merge(result) -> None:
             out.print(f"{escape(Path(f.report.path).name)}：{escape(f.reason)}")
     if result.backup:
         out.print(f"原总台账已备份为 {escape(str(result.backup))}")
+    if result.reminder_path:
+        out.print(f"催办清单：{escape(str(result.reminder_path))}")
 
 
 @cli.command("demo", help=(

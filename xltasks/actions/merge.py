@@ -11,7 +11,8 @@ from xltasks.actions.validate import validate
 from xltasks.core.assignment import assign
 from xltasks.core.config import Config, parse_config
 from xltasks.core.merge_plan import TaskResult, plan_merge
-from xltasks.core.reconcile import Reconciled, reconcile
+from xltasks.core.reconcile import Reconciled, reconcile, reminder_text
+from xltasks.core.returns import safe_name_part
 from xltasks.core.status import round_end
 from xltasks.files.master_read import read_master
 from xltasks.files.safe_write import write_atomically
@@ -27,6 +28,8 @@ class MergeResult:
     labels: dict[str, str]
     dry_run: bool
     backup: Path | None = None
+    reminder: str = ""
+    reminder_path: Path | None = None
 
     @property
     def merged_any(self) -> bool:
@@ -43,6 +46,8 @@ class MergeResult:
             "files": [{"path": f.report.path, "unit": f.report.unit, "outcome": f.outcome, "reason": f.reason,
                        "differs": f.differs} for f in self.reconciled.files],
             "missing_units": self.reconciled.missing_units,
+            "reminder": self.reminder,
+            "reminder_file": str(self.reminder_path) if self.reminder_path else None,
         }
 
 
@@ -65,7 +70,10 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     reconciled = reconcile(checked.files, round_name, owing, mtimes)
     as_of = as_of or round_end(round_name) or today
     plan = plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days, book.progress_texts)
+    from xltasks.files.master_update import last_contacts
+
     result = MergeResult(master, round_name, as_of, plan, reconciled, config.status_labels, dry_run)
+    result.reminder = reminder_text(round_name, reconciled.missing_units, last_contacts(master))
     if dry_run:
         return result
     sha = {r.path: sha256_of(Path(r.path)) for r in checked.files if Path(r.path).is_file()}
@@ -74,4 +82,6 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
         master, temp, plan, reconciled, round_name, as_of, config.status_labels, config.status_colors, sha, leads,
         {t.task_id: t.content for t in book.tasks}),
         replace=True)
+    result.reminder_path = master.with_name(f"{master.stem}-{safe_name_part(round_name)}-催办.txt")
+    result.reminder_path.write_text(result.reminder + "\n", encoding="utf-8")
     return result

@@ -66,3 +66,14 @@ def reconcile(reports: list[ReturnReport], round_name: str, owing: list[str],
     rejected_units = {o.report.unit for o in outcomes.values() if o.outcome == "rejected" and o.report.unit} - set(chosen)
     return Reconciled([outcomes[r.path] for r in reports], chosen, rejected_units,
                       [unit for unit in owing if unit not in sent])
+
+
+def reminder_text(round_name: str, missing: list[str], contacts: dict[str, tuple[str, str]], due: str = "") -> str:
+    """The 催办 message a coordinator pastes into a chat or SMS: who has not reported, whom to ring."""
+    if not missing:
+        return f"{round_name}报送表已全部收到。"
+    lines = [f"【催办】{round_name}任务进展报送表，以下{len(missing)}个单位尚未报送，请尽快报送{('（截止' + due + '）') if due else ''}："]
+    for i, unit in enumerate(missing, start=1):
+        who = contacts.get(unit)
+        lines.append(f"{i}. {unit}" + (f"（上次填报人：{who[0]}，电话：{who[1]}）" if who else ""))
+    return "\n".join(lines)

@@ -30,7 +30,7 @@ HISTORY_COLUMNS = [("round", "期次", 12), ("task_id", "任务编号", 11), ("l
                    ("reported_on", "报送日期", 11), ("as_of", "状态日期", 11)]
 REGISTER_COLUMNS = [("received", "汇总时间", 17), ("round", "期次", 12), ("unit", "单位", 16), ("outcome", "处理结果", 9),
                     ("errors", "错误", 6), ("warnings", "提示", 6), ("reason", "说明", 30), ("path", "文件", 40),
-                    ("sha256", "SHA-256", 20)]
+                    ("sha256", "SHA-256", 20), ("reporter", "填报人", 10), ("phone", "联系电话", 14)]
 OUTCOME_LABELS = {"merged": "已汇总", "rejected": "退回", "superseded": "被替代", "ignored": "非本期"}
 
 
@@ -119,10 +119,30 @@ def update_master(master: Path, target: Path, plan: list[TaskResult], reconciled
         _append(register, [received, report.round or round_name, report.unit or "（未识别）",
                            OUTCOME_LABELS[outcome.outcome], sum(f.severity == "error" for f in report.findings),
                            sum(f.severity == "warning" for f in report.findings), outcome.reason, report.path,
-                           sha256.get(report.path, "")])
+                           sha256.get(report.path, ""), report.header.get("reporter"), report.header.get("phone")])
     write_summary(wb, plan, round_name, as_of, labels, colors, reconciled.missing_units, contents or {})
     wb.active = 0
     wb.save(target)
+
+
+def last_contacts(master: Path) -> dict[str, tuple[str, str]]:
+    """unit -> (填报人, 联系电话) of its latest return in 报送记录, for the 催办 list."""
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_path(str(master))
+    try:
+        if REGISTER_SHEET not in book.sheet_names:
+            return {}
+        rows = book.get_sheet_by_name(REGISTER_SHEET).to_python()
+    finally:
+        book.close()
+    contacts: dict[str, tuple[str, str]] = {}
+    for row in sorted(rows[HEADER_ROW:], key=lambda r: str(r[0])):
+        if len(row) >= 11 and str(row[9]).strip():
+            phone = row[10]
+            phone = str(int(phone)) if isinstance(phone, float) else str(phone)
+            contacts[str(row[2])] = (str(row[9]).strip(), phone.strip())
+    return contacts
 
 
 SUMMARY_SHEET = "汇总统计"
