@@ -158,6 +158,10 @@ def test_the_reminder_names_the_last_contact_of_a_unit_that_reported_before(setu
     assert later.exists()
     result = merge(master, [returns], "2021年7月")
     assert "市住建局（上次填报人：李四，电话：0919-3188888）" in result.reminder
+    matrix = load_workbook(master)["报送情况"]
+    assert [c.value for c in matrix[2]] == ["单位", "2021年6月"]  # the July files were June's: ignored
+    rows = {r[0]: r[1:] for r in matrix.iter_rows(min_row=3, values_only=True)}
+    assert rows["市住建局"] == ("√",) and rows["耀州区政府"] == (None,)
 
 
 def test_dry_run_writes_nothing(setup):

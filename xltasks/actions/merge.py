@@ -80,7 +80,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     leads = {t.task_id: "、".join(t.lead_units) for t in book.tasks}
     result.backup = write_atomically(master, lambda temp: update_master(
         master, temp, plan, reconciled, round_name, as_of, config.status_labels, config.status_colors, sha, leads,
-        {t.task_id: t.content for t in book.tasks}),
+        {t.task_id: t.content for t in book.tasks}, owing),
         replace=True)
     result.reminder_path = master.with_name(f"{master.stem}-{safe_name_part(round_name)}-催办.txt")
     result.reminder_path.write_text(result.reminder + "\n", encoding="utf-8")

@@ -76,7 +76,8 @@ def _append(ws: Worksheet, values: list[object]) -> None:
 
 def update_master(master: Path, target: Path, plan: list[TaskResult], reconciled: Reconciled, round_name: str,
                   as_of: dt.date, labels: dict[str, str], colors: dict[str, str], sha256: dict[str, str],
-                  lead_units: dict[str, str], contents: dict[str, str] | None = None) -> None:
+                  lead_units: dict[str, str], contents: dict[str, str] | None = None,
+                  owing: list[str] | None = None) -> None:
     """Load `master`, write the merge, save to `target` (a temporary file that write_atomically moves)."""
     wb = load_workbook(master)
     ws = wb[TASK_SHEET]
@@ -121,8 +122,39 @@ def update_master(master: Path, target: Path, plan: list[TaskResult], reconciled
                            sum(f.severity == "warning" for f in report.findings), outcome.reason, report.path,
                            sha256.get(report.path, ""), report.header.get("reporter"), report.header.get("phone")])
     write_summary(wb, plan, round_name, as_of, labels, colors, reconciled.missing_units, contents or {})
+    write_matrix(wb, register, owing or [])
     wb.active = 0
     wb.save(target)
+
+
+MATRIX_SHEET = "报送情况"
+MATRIX_MARKS = {"已汇总": "√", "退回": "退回"}
+
+
+def write_matrix(wb, register: Worksheet, owing: list[str]) -> None:
+    """Units × rounds: who reported when (√ merged, 退回 rejected, blank nothing), rebuilt from 报送记录."""
+    marks: dict[tuple[str, str], str] = {}
+    rounds: list[str] = []
+    units: list[str] = list(owing)
+    for row in register.iter_rows(min_row=HEADER_ROW + 1, values_only=True):
+        if not row[0]:
+            continue
+        round_name, unit, outcome = str(row[1]), str(row[2]), str(row[3])
+        if outcome not in MATRIX_MARKS:
+            continue
+        rounds += [round_name] if round_name not in rounds else []
+        units += [unit] if unit not in units else []
+        if marks.get((unit, round_name)) != "√":
+            marks[(unit, round_name)] = MATRIX_MARKS[outcome]
+    if MATRIX_SHEET in wb.sheetnames:
+        del wb[MATRIX_SHEET]
+    ws = wb.create_sheet(MATRIX_SHEET)
+    write_title(ws, "各单位各期报送情况（√ 已汇总，退回 有错误，空白 未报送）")
+    write_header_row(ws, HEADER_ROW, ["单位", *rounds], [20, *([12] * len(rounds))])
+    for r, unit in enumerate(units, start=HEADER_ROW + 1):
+        _append_at(ws, r, [unit, *(marks.get((unit, rnd), "") for rnd in rounds)])
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
+    setup_print(ws, title_rows=f"1:{HEADER_ROW}")
 
 
 def last_contacts(master: Path) -> dict[str, tuple[str, str]]:
