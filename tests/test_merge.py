@@ -55,6 +55,7 @@ def test_merge_writes_states_fills_history_and_register(setup):
     assert (first["进展状态"].value, first["完成进度(%)"].value, first["报送单位"].value) == ("推进中", 60, "市民政局")
     two = rows[TWO_LEADS]
     assert (two["当前状态"].value, two["当前状态"].fill.fgColor.rgb) == ("未报送", "00D9D9D9")
+    assert two["配合单位报送"].value == "【市民政局】提供名单"  # the cooperating unit's contribution, attributed
     done = rows["T16B41F7A"]  # 市住建局
     assert (done["当前状态"].value, done["实际完成日期"].value.date()) == ("已完成", dt.date(2021, 5, 1))
     wb = load_workbook(master)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from xltasks.core.assignment import Assignment, MasterTask
 from xltasks.core.reconcile import Reconciled
+from xltasks.core.units import NONE_MARKERS
 from xltasks.core.status import ADVANCEMENT, least_advanced, task_state
 
 TEXT_FIELDS = ("progress_text", "problems", "next_steps", "note")
@@ -63,7 +64,7 @@ def plan_task(task: MasterTask, leads: list[str], coops: list[str], reconciled: 
     for unit in coops:
         report = reconciled.chosen.get(unit)
         row = report.rows.get("coop", {}).get(task.task_id) if report else None
-        if row and row.get("coop_text"):
+        if row and str(row.get("coop_text") or "").strip() not in NONE_MARKERS | {""}:  # "无": nothing this round
             contributions[unit] = row
     if contributions:
         result.coop_text = "\n".join(f"【{unit}】{str(row['coop_text']).strip()}" for unit, row in contributions.items())

@@ -22,8 +22,8 @@ from xltasks.files.style import BODY_FONT, BORDER, WRAP_TOP, setup_print, write_
 
 HISTORY_SHEET, REGISTER_SHEET = "历次进展", "报送记录"
 HEADERS = {key: header for key, header, _ in TASK_COLUMNS}
-MERGE_KEYS = ("status", "progress", "progress_text", "problems", "next_steps", "done_date", "note", "reported_by",
-              "reported_on", "state")
+MERGE_KEYS = ("status", "progress", "progress_text", "problems", "next_steps", "done_date", "note", "coop_report",
+              "reported_by", "reported_on", "state")
 HISTORY_COLUMNS = [("round", "期次", 12), ("task_id", "任务编号", 11), ("lead_units", "牵头单位", 16),
                    ("state", "当前状态", 10), ("status", "进展状态", 8), ("progress", "完成进度(%)", 8),
                    ("progress_text", "进展情况", 40), ("problems", "存在问题", 24), ("reported_by", "报送单位", 14),
@@ -90,7 +90,8 @@ def update_master(master: Path, target: Path, plan: list[TaskResult], reconciled
         r = rows.get(result.task_id)
         if r is None:
             continue
-        values = {**{key: None for key in MERGE_KEYS}, **result.answers, "state": labels[result.status]}
+        values = {**{key: None for key in MERGE_KEYS}, **result.answers, "coop_report": result.coop_text or None,
+                  "state": labels[result.status]}
         for key in MERGE_KEYS:
             if HEADERS[key] in col:
                 _put(ws, r, col[HEADERS[key]], values.get(key), is_date=key in DATE_KEYS)
