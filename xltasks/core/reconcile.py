@@ -50,7 +50,9 @@ def reconcile(reports: list[ReturnReport], round_name: str, owing: list[str],
         if report.unit and report.round and report.round != round_name:
             outcomes[report.path] = FileOutcome(report, "ignored", f"这是“{report.round}”期的报送表，不是本期的")
         elif not report.valid:
-            outcomes[report.path] = FileOutcome(report, "rejected", "校验有错误，未汇总")
+            errors = [f for f in report.findings if f.severity == "error"]
+            outcomes[report.path] = FileOutcome(report, "rejected", f"有{len(errors)}条错误，未汇总（如：{errors[0].message}）"
+                                                                    "，用 xltasks validate 可查看全部")
             sent.add(report.unit)
         else:
             valid_by_unit.setdefault(report.unit, []).append(report)

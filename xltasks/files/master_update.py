@@ -67,11 +67,7 @@ def _sheet_rows(wb, name: str, columns: list[tuple[str, str, float]], title: str
 
 
 def _append(ws: Worksheet, values: list[object]) -> None:
-    row = ws.max_row + 1
-    for c, value in enumerate(values, start=1):
-        _put(ws, row, c, value)
-        cell = ws.cell(row=row, column=c)
-        cell.font, cell.border, cell.alignment = BODY_FONT, BORDER, WRAP_TOP
+    _append_at(ws, ws.max_row + 1, values, wrap=True)
 
 
 def update_master(master: Path, target: Path, plan: list[TaskResult], reconciled: Reconciled, round_name: str,
@@ -235,8 +231,10 @@ def write_summary(wb, plan: list[TaskResult], round_name: str, as_of: dt.date, l
     ws.page_setup.fitToHeight = 1  # one A4 page: the state of the programme at a glance
 
 
-def _append_at(ws: Worksheet, row: int, values: list[object]) -> None:
+def _append_at(ws: Worksheet, row: int, values: list[object], *, wrap: bool = False) -> None:
     for c, value in enumerate(values, start=1):
         _put(ws, row, c, value)
         cell = ws.cell(row=row, column=c)
         cell.font, cell.border = BODY_FONT, BORDER
+        if wrap:
+            cell.alignment = WRAP_TOP
