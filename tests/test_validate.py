@@ -411,3 +411,24 @@ def test_a_far_out_cell_is_refused_before_the_reader_allocates_it(blank, tmp_pat
     with pytest.raises(SourceError) as refused:
         import_table(source, None, parse_config(None))
     assert refused.value.finding.code == "source.too-large"
+
+
+def test_a_completion_date_before_the_programme_began(tmp_path):
+    """[programme] start in the office's config goes into the master at import; validate reads it from there."""
+    from conftest import SOURCES
+
+    from xltasks.actions.import_table import import_table
+    from xltasks.core.config import ConfigError, parse_config
+
+    config = parse_config("[programme]\nstart = 2020-06-01\n")
+    master = tmp_path / "master.xlsx"
+    import_table(SOURCES / "yanta-tasks.xlsx", master, config)
+    issued = split(master, tmp_path / "issued", ROUND, units=["区民政局"], with_coop=True).files[0].path
+    early = fill(issued, tmp_path / "early.xlsx", _set(LEAD_SHEET, G6="已完成", H6=100, L6=dt.date(2020, 3, 1),
+                                                      G7="已完成", H7=100, L7=dt.date(2020, 7, 1)))
+    report = validate([early], master, ROUND, today=TODAY).files[0]
+    assert codes(report) == [("L6", "cell.too-early")]
+    assert "早于项目开始日期2020-06-01" in report.findings[0].message
+    assert codes(check(early, master=None)) == []  # without the master the programme's start is unknown
+    with pytest.raises(ConfigError):
+        parse_config('[programme]\nstart = "去年"\n')

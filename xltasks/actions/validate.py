@@ -63,7 +63,8 @@ def expectation(master: Path) -> Expectation:
     """What the master expects: raises SourceError when the master cannot be read (the command cannot run)."""
     book = read_master(master)
     shares, _ = assign(book.tasks, book.groups, with_coop=True)
-    return Expectation(book.programme_id, {t.task_id: t for t in book.tasks}, {s.unit: s for s in shares})
+    return Expectation(book.programme_id, {t.task_id: t for t in book.tasks}, {s.unit: s for s in shares},
+                       book.meta.get("programme_start", ""))
 
 
 def check_file(path: Path, expect: Expectation | None, round_name: str | None, today: dt.date) -> ReturnReport:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -23,6 +24,7 @@ class Config:
     known_units: tuple[str, ...] = ()
     aliases: dict[str, str] = field(default_factory=dict)
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    programme_start: dt.date | None = None  # completion dates before it are reported
 
     def canonical(self, name: str) -> str:
         return self.aliases.get(name, name)
@@ -65,7 +67,16 @@ def config_from_dict(data: dict) -> Config:
     if not all(isinstance(v, str) for v in aliases.values()):
         raise ConfigError("配置项 units.aliases 的每一项应为 别名 = \"规范名称\"。")
     groups = {name: _str_list(members, f"units.groups.{name}") for name, members in units.get("groups", {}).items()}
+    start = data.get("programme", {}).get("start")
+    if isinstance(start, str):
+        try:
+            start = dt.date.fromisoformat(start.strip())
+        except ValueError:
+            start = False
+    if start is not None and (not isinstance(start, dt.date) or isinstance(start, dt.datetime)):
+        raise ConfigError("配置项 programme.start 应为日期，例如 2020-10-01。")
     return Config(
+        programme_start=start,
         warning_days=days,
         status_labels={k: str(v) for k, v in status.get("labels", {}).items()},
         status_colors=colors,

@@ -44,6 +44,7 @@ class Expectation:
     programme_id: str
     tasks: dict[str, MasterTask]
     shares: dict[str, Assignment]
+    programme_start: str = ""  # YYYY-MM-DD: a completion date before it is reported
 
 
 @dataclass
@@ -123,7 +124,8 @@ def _check_columns(sheet: str, headers: list[str], found: dict[str, int], out: _
 
 
 def _cell_findings(schema_name: str, values: dict[str, tuple[object, str]], place: str, sheet: str,
-                   task_id: str | None, data: ReturnData, today: dt.date, out: _Collector) -> dict:
+                   task_id: str | None, data: ReturnData, today: dt.date, out: _Collector,
+                   programme_start: str = "") -> dict:
     """Normalise one row's (or the header block's) inputs, check them with the schema, report per cell.
     `values` maps a property to (cell value, A1). Returns the normalised instance."""
     schema = load_schema(schema_name)
@@ -176,6 +178,8 @@ def _cell_findings(schema_name: str, values: dict[str, tuple[object, str]], plac
             out.add("cell.future-date", **where)
         elif "x-not-before" in props[key] and value < props[key]["x-not-before"]:
             out.add("cell.too-early", detail=props[key]["x-not-before"], **where)
+        elif key == "done_date" and programme_start and value < programme_start:
+            out.add("cell.too-early", detail=f"项目开始日期{programme_start}", **where)
     order = {ref: i for i, ref in enumerate(cells.values())}
     final.items += sorted(out.items, key=lambda f: order.get(f.cell, len(order)))
     return instance
@@ -338,7 +342,8 @@ def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | 
                 out.add("row.locked-changed", detail=changed, **where)
         values = {by_title[h]: (cell(h), a1(row_no, found[h] + 1)) for h in inputs if h in found}
         values["task_id"] = (task_id, where["cell"])
-        instance = _cell_findings(schema_name, values, f"第{row_no}行", sheet, task_id, data, today, out)
+        instance = _cell_findings(schema_name, values, f"第{row_no}行", sheet, task_id, data, today, out,
+                                  expect.programme_start if expect else "")
         found_rows[task_id] = instance
         if role == "lead":
             _overdue(instance, cell("截止日期"), values, row_no, sheet, task_id, today, out,

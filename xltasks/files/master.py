@@ -119,17 +119,19 @@ def _write_help(ws: Worksheet, programme: Programme, source: str) -> None:
     setup_print(ws, title_rows="1:1", landscape=False)
 
 
-def _write_meta(ws: Worksheet, programme: Programme, source: str, source_sha256: str) -> None:
+def _write_meta(ws: Worksheet, programme: Programme, source: str, source_sha256: str,
+                start: dt.date | None = None) -> None:
     facts = {"format": MASTER_FORMAT, "generator": f"xltasks {__version__}", "programme": programme.title,
              "source": source, "source_sha256": source_sha256, "table_sheet": programme.table_sheet,
-             "tasks": str(len(programme.tasks)), "office": programme.office}
+             "tasks": str(len(programme.tasks)), "office": programme.office,
+             "programme_start": start.isoformat() if start else ""}
     for r, (key, value) in enumerate(facts.items(), start=1):
         ws.cell(row=r, column=1, value=key)
         ws.cell(row=r, column=2, value=cell_text(value)).data_type = "s"
     ws.sheet_state = "veryHidden"
 
 
-def build_master(programme: Programme, source: str, source_sha256: str) -> Workbook:
+def build_master(programme: Programme, source: str, source_sha256: str, start: dt.date | None = None) -> Workbook:
     """The master workbook for a freshly imported programme."""
     wb = Workbook()
     ws = wb.active
@@ -142,9 +144,10 @@ def build_master(programme: Programme, source: str, source_sha256: str) -> Workb
         _write_table(wb.create_sheet(ROSTER_SHEET), "领导小组组成人员", ROSTER_COLUMNS, rows)
     _write_table(wb.create_sheet(FINDING_SHEET), "导入提示", FINDING_COLUMNS, _finding_rows(programme.findings))
     _write_help(wb.create_sheet(HELP_SHEET), programme, source)
-    _write_meta(wb.create_sheet(META_SHEET), programme, source, source_sha256)
+    _write_meta(wb.create_sheet(META_SHEET), programme, source, source_sha256, start)
     return wb
 
 
-def save_master(programme: Programme, source: str, source_sha256: str, path: Path) -> None:
-    build_master(programme, source, source_sha256).save(path)
+def save_master(programme: Programme, source: str, source_sha256: str, path: Path,
+                start: dt.date | None = None) -> None:
+    build_master(programme, source, source_sha256, start).save(path)
