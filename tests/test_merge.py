@@ -42,6 +42,14 @@ def task_rows(master: Path) -> dict[str, dict[str, object]]:
     return {row[0].value: {h: c for h, c in zip(headers, row)} for row in ws.iter_rows(min_row=3) if row[0].value}
 
 
+def state_colors(master: Path) -> dict[str, tuple[str, str]]:
+    """当前状态 label -> (the fill its conditional format gives, the range it covers): what a coordinator sees, and
+    what recolours a state edited by hand."""
+    ws = load_workbook(master)["任务清单"]
+    return {rule.formula[0].strip('"'): (rule.dxf.fill.bgColor.rgb[-6:], str(ranges.sqref))
+            for ranges in ws.conditional_formatting for rule in ranges.rules}
+
+
 def test_merge_writes_states_fills_history_and_register(setup):
     master, returns = setup
     code, data = cli_json("merge", str(master), str(returns), "--round", ROUND)
@@ -51,10 +59,11 @@ def test_merge_writes_states_fills_history_and_register(setup):
     assert "耀州区政府" in data["missing_units"]
     rows = task_rows(master)
     first = rows["T96C76C7B"]  # 市民政局, due 2020-11-30, 推进中: overdue on 2021-06-30
-    assert (first["当前状态"].value, first["当前状态"].fill.fgColor.rgb) == ("逾期未完成", "00FFC7CE")
+    colors = state_colors(master)
+    assert first["当前状态"].value == "逾期未完成" and colors["逾期未完成"] == ("FFC7CE", f"X3:X{2 + len(rows)}")
     assert (first["进展状态"].value, first["完成进度(%)"].value, first["报送单位"].value) == ("推进中", 60, "市民政局")
     two = rows[TWO_LEADS]
-    assert (two["当前状态"].value, two["当前状态"].fill.fgColor.rgb) == ("未报送", "00D9D9D9")
+    assert two["当前状态"].value == "未报送" and colors["未报送"][0] == "D9D9D9"
     assert two["配合单位报送"].value == "【市民政局】提供名单"  # the cooperating unit's contribution, attributed
     done = rows["T16B41F7A"]  # 市住建局
     assert (done["当前状态"].value, done["实际完成日期"].value.date()) == ("已完成", dt.date(2021, 5, 1))
@@ -71,7 +80,8 @@ def test_merge_writes_states_fills_history_and_register(setup):
     by_unit = {r[0]: r[1:9] for r in summary.iter_rows(min_row=3, values_only=True) if r[0]}
     assert by_unit["市民政局"] == (0, 18, 0, 6, 0, 0, 24, 0)
     assert by_unit["合计"][6] == 39  # 35 tasks, the two-lead one counted for each of its five leads
-    assert summary.page_setup.fitToHeight == 1 and summary.page_setup.fitToWidth == 1
+    setup = summary.page_setup  # one page by one; 1 is the file format's default, which the writer leaves out
+    assert summary.sheet_properties.pageSetUpPr.fitToPage and (setup.fitToHeight or 1, setup.fitToWidth or 1) == (1, 1)
     reminder = Path(data["reminder_file"]).read_text(encoding="utf-8")
     assert reminder.startswith("【催办】2021年6月任务进展报送表，以下6个单位尚未报送") and "2. 耀州区政府" in reminder
 

@@ -61,7 +61,7 @@ def import_table(source: Path, master: Path | None, config: Config, *, force: bo
     backup = None
     if master is not None:
         digest = sha256_of(source)
-        backup = write_atomically(Path(master), lambda temp: save_master(programme, source.name, digest, temp,
-                                                                             config.programme_start),
+        backup = write_atomically(Path(master), lambda temp: save_master(
+            programme, source.name, digest, temp, config.programme_start, config.status_labels, config.status_colors),
                                   replace=force)
     return ImportResult(source, master, programme, backup)

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xltasks.actions.import_table import sha256_of
-from xltasks.actions.validate import validate
-from xltasks.core.assignment import assign
+from xltasks.actions.validate import expectation, validate
 from xltasks.core.config import Config, parse_config
 from xltasks.core.merge_plan import TaskResult, plan_merge
 from xltasks.core.reconcile import Reconciled, reconcile, reminder_text
 from xltasks.core.returns import safe_name_part
 from xltasks.core.status import round_end
-from xltasks.files.master_read import read_master
+from xltasks.files.master_read import read_master_whole
 from xltasks.files.safe_write import write_atomically
 
 
@@ -56,32 +55,30 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
           today: dt.date | None = None) -> MergeResult:
     """Validate every return, reconcile them by metadata, plan each task's state as of `as_of` (default: the end
     of the period the round names, else today) and, unless `dry_run`, write the master atomically."""
-    from xltasks.files.master_update import update_master
+    from xltasks.files.master_update import MergeWrite, last_contacts, update_master
 
     config = config or parse_config(None)
     today = today or dt.date.today()
     master = Path(master)
-    book = read_master(master, config.aliases)
-    groups = {**book.groups, **config.groups}
-    shares = {s.unit: s for s in assign(book.tasks, groups, with_coop=True)[0]}
-    checked = validate(list(paths), master, round_name, jobs=jobs, today=today)
+    book, sheets = read_master_whole(master, config.aliases)
+    expect = expectation(book, config.groups)
+    shares = expect.shares
+    checked = validate(list(paths), expect, round_name, jobs=jobs, today=today)
     owing = [unit for unit, share in shares.items() if share.lead]
     mtimes = {r.path: Path(r.path).stat().st_mtime for r in checked.files if Path(r.path).is_file()}
     reconciled = reconcile(checked.files, round_name, owing, mtimes)
     as_of = as_of or round_end(round_name) or today
     plan = plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days, book.progress_texts)
-    from xltasks.files.master_update import last_contacts
-
     result = MergeResult(master, round_name, as_of, plan, reconciled, config.status_labels, dry_run)
     result.reminder = reminder_text(round_name, reconciled.missing_units, last_contacts(master))
     if dry_run:
         return result
     sha = {r.path: sha256_of(Path(r.path)) for r in checked.files if Path(r.path).is_file()}
     leads = {t.task_id: "、".join(t.lead_units) for t in book.tasks}
-    result.backup = write_atomically(master, lambda temp: update_master(
-        master, temp, plan, reconciled, round_name, as_of, config.status_labels, config.status_colors, sha, leads,
-        {t.task_id: t.content for t in book.tasks}, owing),
-        replace=True)
+    written = MergeWrite(round_name, as_of, config.status_labels, config.status_colors, sha, leads,
+                         {t.task_id: t.content for t in book.tasks}, owing)
+    result.backup = write_atomically(master, lambda temp: update_master(sheets, temp, plan, reconciled, written),
+                                     replace=True)
     result.reminder_path = master.with_name(f"{master.stem}-{safe_name_part(round_name)}-催办.txt")
     result.reminder_path.write_text(result.reminder + "\n", encoding="utf-8")
     return result

@@ -14,7 +14,7 @@ from pathlib import Path
 from xltasks.core.assignment import assign
 from xltasks.core.findings import SourceError, finding
 from xltasks.core.validation import Expectation, ReturnReport, validate_return
-from xltasks.files.master_read import read_master
+from xltasks.files.master_read import MasterBook, read_master
 from xltasks.files.return_read import read_return
 
 SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -59,10 +59,11 @@ def find_returns(paths: list[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def expectation(master: Path) -> Expectation:
-    """What the master expects: raises SourceError when the master cannot be read (the command cannot run)."""
-    book = read_master(master)
-    shares, _ = assign(book.tasks, book.groups, with_coop=True)
+def expectation(master: Path | MasterBook, groups: dict[str, tuple[str, ...]] | None = None) -> Expectation:
+    """What the master expects (the book, if the caller has read it already, with the config's `groups` on top of
+    the master's): raises SourceError when the master cannot be read (the command cannot run)."""
+    book = master if isinstance(master, MasterBook) else read_master(master)
+    shares, _ = assign(book.tasks, {**book.groups, **(groups or {})}, with_coop=True)
     return Expectation(book.programme_id, {t.task_id: t for t in book.tasks}, {s.unit: s for s in shares},
                        book.meta.get("programme_start", ""))
 
@@ -93,13 +94,13 @@ def _check_in_worker(path: Path) -> ReturnReport:
     return check_file(path, _WORKER["expect"], _WORKER["round_name"], _WORKER["today"])
 
 
-def validate(paths: list[Path], master: Path | None = None, round_name: str | None = None, *,
+def validate(paths: list[Path], master: Path | Expectation | None = None, round_name: str | None = None, *,
              jobs: int | None = None, today: dt.date | None = None,
              progress: Callable[[ReturnReport], None] | None = None) -> ValidateResult:
     """Check every return under `paths`, in the files' order. A batch runs on `jobs` processes: checking is
     Python work that holds the GIL, and a worker sends back only its small report, never the rows (which is why
     processes pay off here while they do not for reading alone). Only reports are kept, so memory stays flat."""
-    expect = expectation(master) if master else None
+    expect = master if isinstance(master, Expectation) else expectation(master) if master else None
     files = find_returns(paths)
     today = today or dt.date.today()
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(files) or 1))

@@ -5,20 +5,31 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
-
 from xltasks import __version__
 from xltasks.core.findings import Finding
 from xltasks.core.programme import Programme
-from xltasks.files.master_layout import (FINDING_SHEET, HEADER_ROW, HELP_SHEET, HIDE_WHEN_EMPTY, INPUT_KEYS,
-                                         MASTER_FORMAT, META_SHEET, ROSTER_SHEET, TASK_COLUMNS, TASK_SHEET,
-                                         UNIT_SHEET)
-from xltasks.files.safe_write import cell_text
-from xltasks.files.style import (BODY_FONT, BORDER, INPUT_FILL, WRAP_TOP, row_height, setup_print, write_header_row,
-                                 write_title)
+from xltasks.files.book_read import SheetData
+from xltasks.files.book_write import Col, Layout, write_book
+from xltasks.files.master_layout import (FINDING_SHEET, HELP_SHEET, HIDE_WHEN_EMPTY, INPUT_KEYS, MASTER_FORMAT,
+                                         META_SHEET, ROSTER_SHEET, TASK_COLUMNS, TASK_SHEET, UNIT_SHEET)
 
-DATE_FORMAT = "yyyy-mm-dd"
+COLUMN_KINDS = {"due": "date", "done_date": "date", "reported_on": "date", "progress": "number", "number": "number",
+                "sub": "number", "lead_tasks": "number", "coop_tasks": "number", "as_of": "date", "errors": "number",
+                "warnings": "number"}
+
+
+def layout_of(columns: list[tuple[str, str, float]], **options) -> Layout:
+    """A table sheet's look from its (key, header, width) columns."""
+    return Layout({header: Col(width, COLUMN_KINDS.get(key, "text"), key in options.get("tinted", ()))
+                   for key, header, width in columns}, **{k: v for k, v in options.items() if k != "tinted"})
+
+
+def task_layout(labels: dict[str, str]) -> Layout:
+    """The task sheet: two pages across, the merge's columns tinted, 当前状态 coloured by its label."""
+    headers = {key: header for key, header, _ in TASK_COLUMNS}
+    return layout_of(TASK_COLUMNS, tinted=INPUT_KEYS, pages_across=2,
+                     hide_when_empty=frozenset(headers[k] for k in HIDE_WHEN_EMPTY), state_header=headers["state"],
+                     state_labels=dict(labels))
 
 
 def _task_values(programme: Programme) -> list[dict]:
@@ -32,31 +43,6 @@ def _task_values(programme: Programme) -> list[dict]:
         "deadline_text": task.deadline.text, "due": task.deadline.due,
         "ongoing": "是" if task.deadline.ongoing else None, "source": task.source, "remarks": task.remarks,
     } for i, task in enumerate(tasks)]
-
-
-def _write_table(ws: Worksheet, title: str, columns: list[tuple[str, str, float]], rows: list[dict],
-                 *, input_keys: set[str] = frozenset(), pages_across: int = 1) -> None:
-    write_title(ws, title)
-    write_header_row(ws, HEADER_ROW, [c[1] for c in columns], [c[2] for c in columns])
-    for r, values in enumerate(rows, start=HEADER_ROW + 1):
-        for c, (key, _, _) in enumerate(columns, start=1):
-            value = cell_text(values.get(key))
-            cell = ws.cell(row=r, column=c, value=value)
-            if isinstance(value, str) and value[:1] in "=+-@":
-                cell.data_type = "s"  # text from a source is never a formula
-            if isinstance(value, dt.date):
-                cell.number_format = DATE_FORMAT
-            cell.font, cell.border, cell.alignment = BODY_FONT, BORDER, WRAP_TOP
-            if key in input_keys:
-                cell.fill = INPUT_FILL
-        ws.row_dimensions[r].height = row_height([(values.get(k), w) for k, _, w in columns])
-    for c, (key, _, _) in enumerate(columns, start=1):
-        if key in HIDE_WHEN_EMPTY and rows and all(values.get(key) in (None, "") for values in rows):
-            ws.column_dimensions[ws.cell(row=HEADER_ROW, column=c).column_letter].hidden = True
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
-    last = ws.cell(row=max(HEADER_ROW, HEADER_ROW + len(rows)), column=len(columns))
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{last.coordinate}"
-    setup_print(ws, title_rows=f"1:{HEADER_ROW}", pages_across=pages_across)
 
 
 def _unit_rows(programme: Programme) -> list[dict]:
@@ -81,6 +67,7 @@ ROSTER_COLUMNS = [("role", "职务", 10), ("name", "姓名", 10), ("post", "单�
 FINDING_COLUMNS = [("severity", "级别", 8), ("code", "代码", 24), ("where", "来源位置", 12), ("task_id", "任务编号", 12),
                    ("message", "说明", 80)]
 SEVERITY_LABELS = {"error": "错误", "warning": "提示", "info": "信息"}
+HELP_LAYOUT = Layout({"项目": Col(14), "说明": Col(90)}, autofilter=False, landscape=False, freeze_col=0)
 
 
 def _finding_rows(findings: list[Finding]) -> list[dict]:
@@ -103,51 +90,49 @@ HELP_TEXT = [
 ]
 
 
-def _write_help(ws: Worksheet, programme: Programme, source: str) -> None:
-    ws.column_dimensions["A"].width = 14
-    ws.column_dimensions["B"].width = 90
-    write_title(ws, f"{programme.title or '任务总台账'} 使用说明")
+def _help_rows(programme: Programme, source: str) -> list[list[object]]:
     facts = [("来源文件", source), ("导入时间", dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
              ("任务数", f"{len(programme.tasks)}项（编号任务{programme.numbered_tasks}项，"
                         f"{len(programme.sections)}个部分）"),
              ("牵头单位", f"{len(programme.lead_units)}个")]
-    for r, (key, text) in enumerate(facts + HELP_TEXT, start=3):
-        ws.cell(row=r, column=1, value=key).font = BODY_FONT
-        cell = ws.cell(row=r, column=2, value=cell_text(text))
-        cell.font, cell.alignment = BODY_FONT, WRAP_TOP
-        ws.row_dimensions[r].height = row_height([(text, 90)])
-    setup_print(ws, title_rows="1:1", landscape=False)
+    return [[f"{programme.title or '任务总台账'} 使用说明"], ["项目", "说明"], *([k, v] for k, v in facts + HELP_TEXT)]
 
 
-def _write_meta(ws: Worksheet, programme: Programme, source: str, source_sha256: str,
-                start: dt.date | None = None) -> None:
+def _meta_rows(programme: Programme, source: str, source_sha256: str, start: dt.date | None) -> list[list[object]]:
     facts = {"format": MASTER_FORMAT, "generator": f"xltasks {__version__}", "programme": programme.title,
              "source": source, "source_sha256": source_sha256, "table_sheet": programme.table_sheet,
              "tasks": str(len(programme.tasks)), "office": programme.office,
              "programme_start": start.isoformat() if start else ""}
-    for r, (key, value) in enumerate(facts.items(), start=1):
-        ws.cell(row=r, column=1, value=key)
-        ws.cell(row=r, column=2, value=cell_text(value)).data_type = "s"
-    ws.sheet_state = "veryHidden"
+    return [[key, value] for key, value in facts.items()]
 
 
-def build_master(programme: Programme, source: str, source_sha256: str, start: dt.date | None = None) -> Workbook:
-    """The master workbook for a freshly imported programme."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = TASK_SHEET
-    _write_table(ws, f"{programme.title or '任务总台账'}（总台账）", TASK_COLUMNS, _task_values(programme),
-                 input_keys=INPUT_KEYS, pages_across=2)
-    _write_table(wb.create_sheet(UNIT_SHEET), "单位名单", UNIT_COLUMNS, _unit_rows(programme))
+def table(name: str, title: str, columns: list[tuple[str, str, float]], rows: list[dict]) -> SheetData:
+    """One of our table sheets as values: the title, the header row, one row per dict."""
+    return SheetData(name, [[title], [header for _, header, _ in columns],
+                            *([values.get(key) for key, _, _ in columns] for values in rows)])
+
+
+def master_sheets(programme: Programme, source: str, source_sha256: str, start: dt.date | None,
+                  labels: dict[str, str]) -> list[tuple[SheetData, Layout | None]]:
+    """The sheets of a freshly imported master, each with its look."""
+    sheets = [(table(TASK_SHEET, f"{programme.title or '任务总台账'}（总台账）", TASK_COLUMNS, _task_values(programme)),
+               task_layout(labels)),
+              (table(UNIT_SHEET, "单位名单", UNIT_COLUMNS, _unit_rows(programme)), layout_of(UNIT_COLUMNS))]
     if programme.roster:
         rows = [{"role": m.role, "name": m.name, "post": m.post, "unit": m.unit} for m in programme.roster]
-        _write_table(wb.create_sheet(ROSTER_SHEET), "领导小组组成人员", ROSTER_COLUMNS, rows)
-    _write_table(wb.create_sheet(FINDING_SHEET), "导入提示", FINDING_COLUMNS, _finding_rows(programme.findings))
-    _write_help(wb.create_sheet(HELP_SHEET), programme, source)
-    _write_meta(wb.create_sheet(META_SHEET), programme, source, source_sha256, start)
-    return wb
+        sheets.append((table(ROSTER_SHEET, "领导小组组成人员", ROSTER_COLUMNS, rows), layout_of(ROSTER_COLUMNS)))
+    sheets.append((table(FINDING_SHEET, "导入提示", FINDING_COLUMNS, _finding_rows(programme.findings)),
+                   layout_of(FINDING_COLUMNS)))
+    sheets.append((SheetData(HELP_SHEET, _help_rows(programme, source)), HELP_LAYOUT))
+    sheets.append((SheetData(META_SHEET, _meta_rows(programme, source, source_sha256, start), "veryHidden"), None))
+    return sheets
 
 
 def save_master(programme: Programme, source: str, source_sha256: str, path: Path,
-                start: dt.date | None = None) -> None:
-    build_master(programme, source, source_sha256, start).save(path)
+                start: dt.date | None = None, labels: dict[str, str] | None = None,
+                colors: dict[str, str] | None = None) -> None:
+    from xltasks.core.config import parse_config
+
+    defaults = parse_config(None)
+    write_book(path, master_sheets(programme, source, source_sha256, start, labels or defaults.status_labels),
+               colors or defaults.status_colors)

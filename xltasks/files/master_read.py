@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from xltasks.core.grid import a1
 from xltasks.core.units import split_units
 from xltasks.files.master_layout import MASTER_FORMAT, META_SHEET, TASK_COLUMNS, TASK_SHEET, UNIT_SHEET
 from xltasks.files.safe_write import ILLEGAL_CHARACTERS_RE
-from xltasks.files.sniff import sniff
+from xltasks.files.book_read import SheetData, read_book
+from xltasks.files.sniff import check_all_extents, sniff
 
 HEADERS = {key: header for key, header, _ in TASK_COLUMNS}
 REQUIRED = ("task_id", "content", "lead_units")
@@ -59,7 +61,7 @@ def _text(value: object) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", str(value)).strip()  # as a cell can hold it: what we write is what we hash
 
 
-def _columns(rows: list[list], path: str) -> tuple[int, dict[str, int]]:
+def header_columns(rows: list[list], path: str) -> tuple[int, dict[str, int]]:
     """The header row (0-based) and each known column's index, found by its label wherever it was moved."""
     by_label = {header: key for key, header in HEADERS.items()}
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
@@ -84,7 +86,7 @@ def _due(value: object, deadline_text: str) -> dt.date | None:
 
 def _tasks(rows: list[list], path: str, aliases: dict[str, str],
            texts: dict[str, str] | None = None) -> tuple[list[MasterTask], list[Finding]]:
-    header, col = _columns(rows, path)
+    header, col = header_columns(rows, path)
     tasks: list[MasterTask] = []
     findings: list[Finding] = []
     seen: dict[str, int] = {}
@@ -93,8 +95,13 @@ def _tasks(rows: list[list], path: str, aliases: dict[str, str],
         c = col.get(key)
         return row[c] if c is not None and c < len(row) else None
 
+    named: dict[str, tuple[str, ...]] = {}  # a master names the same few units thousands of times
+
     def units(row: list, key: str) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(aliases.get(n, n) for n in split_units(_text(get(row, key)))))
+        text = _text(get(row, key))
+        if text not in named:
+            named[text] = tuple(dict.fromkeys(aliases.get(n, n) for n in split_units(text)))
+        return named[text]
 
     for r, row in enumerate(rows[header + 1:], start=header + 2):
         task_id, content = _text(get(row, "task_id")), _text(get(row, "content"))
@@ -145,9 +152,11 @@ def _units(rows: list[list]) -> tuple[dict[str, tuple[str, ...]], dict[str, str]
     return groups, aliases
 
 
-def read_master(path: Path, aliases: dict[str, str] | None = None) -> MasterBook:
+def read_master(path: Path, aliases: dict[str, str] | None = None,
+                sheets: dict[str, list[list]] | None = None) -> MasterBook:
     """A master written by `xltasks import`; raises SourceError (a finding in Chinese) when it is not one.
-    `aliases` (from an office's config) are laid over the ones the master's 单位名单 lists."""
+    `aliases` (from an office's config) are laid over the ones the master's 单位名单 lists. `sheets` (name -> rows
+    from A1), when the caller has read the whole workbook already, saves reading it twice."""
     # calamine: it reads the very hidden metadata sheet too, returns the values Excel last computed, and is
     # fast on a 10,000-row master. Nothing here needs openpyxl's styles.
     import python_calamine
@@ -157,11 +166,16 @@ def read_master(path: Path, aliases: dict[str, str] | None = None) -> MasterBook
     if sniff(path) == "docx":
         raise SourceError(finding("master.not-xltasks", path=shown, detail="这是Word文档"))
     try:
-        workbook = python_calamine.CalamineWorkbook.from_path(shown)
-        try:
-            meta, groups, master_aliases, rows = _read_sheets(workbook, shown)
-        finally:
-            workbook.close()
+        if sheets is not None:
+            meta, groups, master_aliases, rows = _read_sheets(list(sheets), sheets.__getitem__, shown)
+        else:
+            workbook = python_calamine.CalamineWorkbook.from_path(shown)
+            try:
+                meta, groups, master_aliases, rows = _read_sheets(
+                    workbook.sheet_names, lambda name: workbook.get_sheet_by_name(name).to_python(skip_empty_area=False),
+                    shown)
+            finally:
+                workbook.close()
     except SourceError:
         raise
     except Exception as exc:  # noqa: BLE001 - a broken master is a finding, not a traceback
@@ -173,12 +187,25 @@ def read_master(path: Path, aliases: dict[str, str] | None = None) -> MasterBook
     return MasterBook(path, meta, tasks, groups, aliases, findings, texts)
 
 
-def _read_sheets(workbook, shown: str) -> tuple[dict, dict, dict, list[list]]:
-    names = workbook.sheet_names
+def read_master_whole(path: Path, aliases: dict[str, str] | None = None) -> tuple[MasterBook, list[SheetData]]:
+    """The master and all its sheets, read once (one snapshot), for a command that writes the master again."""
+    path = Path(path)
+    shown = str(path)
+    if sniff(path, lambda zf: check_all_extents(zf, shown) if "xl/workbook.xml" in zf.NameToInfo else None) == "docx":
+        raise SourceError(finding("master.not-xltasks", path=shown, detail="这是Word文档"))
+    try:
+        sheets = read_book(path)
+    except Exception as exc:  # noqa: BLE001 - a broken master is a finding, not a traceback
+        raise SourceError(finding("source.corrupt", path=shown, detail=f"{type(exc).__name__}: {str(exc)[:120]}")) \
+            from exc
+    return read_master(path, aliases, {sheet.name: sheet.rows for sheet in sheets}), sheets
+
+
+def _read_sheets(names: list[str], rows_of: Callable[[str], list[list]],
+                 shown: str) -> tuple[dict, dict, dict, list[list]]:
     if META_SHEET not in names:
         raise SourceError(finding("master.not-xltasks", path=shown, detail="没有 xltasks 的标识表"))
-    meta = {_text(row[0]): _text(row[1]) for row in workbook.get_sheet_by_name(META_SHEET).to_python()
-            if len(row) >= 2 and _text(row[0])}
+    meta = {_text(row[0]): _text(row[1]) for row in rows_of(META_SHEET) if len(row) >= 2 and _text(row[0])}
     if not meta.get("format", "").startswith(MASTER_FORMAT.split("/")[0] + "/"):
         kind = "这是各单位的报送表" if meta.get("format", "").startswith("xltasks-return/") else "标识表内容不符"
         raise SourceError(finding("master.not-xltasks", path=shown, detail=kind))
@@ -186,7 +213,5 @@ def _read_sheets(workbook, shown: str) -> tuple[dict, dict, dict, list[list]]:
         raise SourceError(finding("master.not-xltasks", path=shown, detail="标识表中的来源指纹缺失或被改动"))
     if TASK_SHEET not in names:
         raise SourceError(finding("master.not-xltasks", path=shown, detail=f"缺少「{TASK_SHEET}」表"))
-    groups, aliases = ({}, {}) if UNIT_SHEET not in names else \
-        _units(workbook.get_sheet_by_name(UNIT_SHEET).to_python(skip_empty_area=False))
-    rows = workbook.get_sheet_by_name(TASK_SHEET).to_python(skip_empty_area=False)
-    return meta, groups, aliases, rows
+    groups, aliases = ({}, {}) if UNIT_SHEET not in names else _units(rows_of(UNIT_SHEET))
+    return meta, groups, aliases, rows_of(TASK_SHEET)

@@ -1,26 +1,29 @@
-"""Write a merge into the master: the task sheet's report columns and state fills, 历次进展 and 报送记录.
+"""Write a merge into the master: the task sheet's report columns and states, 历次进展, 报送记录, 报送情况 and
+汇总统计.
 
-The master is our own workbook, so it is loaded with openpyxl, changed in place and saved through
-write_atomically: the coordinator's own columns, notes and formatting on the task sheet are left as they are.
-Only the merge's columns (found by their header labels) and the merge's own sheets are written.
+The master is read whole (book_read: values, formulas, notes, column widths) and written again in one pass
+(book_write); write_atomically moves the new file into place. Only the merge's columns (found by their header
+labels) and the merge's own sheets change: the coordinator's own columns, rows, sheets, formulas and notes are
+written back as they were read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
-
-from openpyxl import load_workbook
-from openpyxl.styles import PatternFill
-from openpyxl.worksheet.worksheet import Worksheet
 
 from xltasks.core.merge_plan import TaskResult
 from xltasks.core.reconcile import Reconciled
-from xltasks.files.master_layout import HEADER_ROW, TASK_COLUMNS, TASK_SHEET
-from xltasks.files.safe_write import cell_text
-from xltasks.files.style import BODY_FONT, BORDER, WRAP_TOP, setup_print, write_header_row, write_title
+from xltasks.files.book_read import SheetData
+from xltasks.files.book_write import NOTHING, Col, Layout, write_book
+from xltasks.files.master import (FINDING_COLUMNS, HELP_LAYOUT, ROSTER_COLUMNS, UNIT_COLUMNS, layout_of,
+                                  task_layout)
+from xltasks.files.master_read import header_columns
+from xltasks.files.master_layout import (FINDING_SHEET, HEADER_ROW, HELP_SHEET, ROSTER_SHEET, TASK_COLUMNS,
+                                         TASK_SHEET, UNIT_SHEET)
 
-HISTORY_SHEET, REGISTER_SHEET = "历次进展", "报送记录"
+HISTORY_SHEET, REGISTER_SHEET, MATRIX_SHEET, SUMMARY_SHEET = "历次进展", "报送记录", "报送情况", "汇总统计"
 HEADERS = {key: header for key, header, _ in TASK_COLUMNS}
 MERGE_KEYS = ("status", "progress", "progress_text", "problems", "next_steps", "done_date", "note", "coop_report",
               "reported_by", "reported_on", "state")
@@ -32,110 +35,98 @@ REGISTER_COLUMNS = [("received", "汇总时间", 17), ("round", "期次", 12), (
                     ("errors", "错误", 6), ("warnings", "提示", 6), ("reason", "说明", 30), ("path", "文件", 40),
                     ("sha256", "SHA-256", 20), ("reporter", "填报人", 10), ("phone", "联系电话", 14)]
 OUTCOME_LABELS = {"merged": "已汇总", "rejected": "退回", "superseded": "被替代", "ignored": "非本期"}
-
-
-def _text(value: object) -> object:
-    value = cell_text(value)
-    return value if value not in ("", None) else None
-
-
+MATRIX_MARKS = {"已汇总": "√", "退回": "退回"}
+STATUS_ORDER = ("done", "on_track", "due_soon", "overdue", "not_reported", "rejected")
 DATE_KEYS = {"done_date", "reported_on"}
 
 
-def _put(ws: Worksheet, row: int, col: int, value: object, *, is_date: bool = False) -> None:
-    if is_date and isinstance(value, str):
+@dataclass
+class MergeWrite:
+    """What a merge writes, besides the plan."""
+    round_name: str
+    as_of: dt.date
+    labels: dict[str, str]
+    colors: dict[str, str]
+    sha256: dict[str, str]
+    lead_units: dict[str, str]
+    contents: dict[str, str]
+    owing: list[str]
+
+
+def _date(value: object) -> object:
+    if isinstance(value, str):
         try:
-            value = dt.date.fromisoformat(value)  # checked dates arrive as YYYY-MM-DD
+            return dt.date.fromisoformat(value)  # checked dates arrive as YYYY-MM-DD
         except ValueError:
-            pass
-    cell = ws.cell(row=row, column=col, value=_text(value))
-    if isinstance(cell.value, str):
-        cell.data_type = "s"  # text from a return is never a formula, whatever it starts with
-    elif isinstance(cell.value, dt.date):
-        cell.number_format = "yyyy-mm-dd"
+            return value
+    return value
 
 
-def _sheet_rows(wb, name: str, columns: list[tuple[str, str, float]], title: str) -> Worksheet:
-    if name in wb.sheetnames:
-        return wb[name]
-    ws = wb.create_sheet(name)
-    write_title(ws, title)
-    write_header_row(ws, HEADER_ROW, [c[1] for c in columns], [c[2] for c in columns])
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
-    setup_print(ws, title_rows=f"1:{HEADER_ROW}")
-    return ws
+def _body(sheet: SheetData | None) -> list[list[object]]:
+    return [row for row in (sheet.rows[HEADER_ROW:] if sheet else []) if row and row[0] not in (None, "")]
 
 
-def _append(ws: Worksheet, values: list[object]) -> None:
-    _append_at(ws, ws.max_row + 1, values, wrap=True)
+def _table(name: str, title: str, columns: list[tuple[str, str, float]], rows: list[list[object]]) -> SheetData:
+    return SheetData(name, [[title], [header for _, header, _ in columns], *rows])
 
 
-def update_master(master: Path, target: Path, plan: list[TaskResult], reconciled: Reconciled, round_name: str,
-                  as_of: dt.date, labels: dict[str, str], colors: dict[str, str], sha256: dict[str, str],
-                  lead_units: dict[str, str], contents: dict[str, str] | None = None,
-                  owing: list[str] | None = None) -> None:
-    """Load `master`, write the merge, save to `target` (a temporary file that write_atomically moves)."""
-    wb = load_workbook(master)
-    ws = wb[TASK_SHEET]
-    col = {str(c.value).strip(): c.column for c in ws[HEADER_ROW] if c.value}
+def _update_tasks(sheet: SheetData, plan: list[TaskResult], labels: dict[str, str]) -> None:
+    """Write each task's merged values into its row, in the columns found by header label; a merge column the
+    coordinator deleted is added again at the right, so no other column moves."""
+    rows = sheet.rows
+    at, found = header_columns(rows, sheet.name)
+    header = rows[at]
+    col = {HEADERS[key]: c for key, c in found.items()}
+    for key in MERGE_KEYS:
+        if HEADERS[key] not in col:
+            col[HEADERS[key]] = len(header)
+            header.append(HEADERS[key])
     id_col = col[HEADERS["task_id"]]
-    rows = {str(ws.cell(row=r, column=id_col).value).strip(): r for r in range(HEADER_ROW + 1, ws.max_row + 1)
-            if ws.cell(row=r, column=id_col).value}
-    fills = {status: PatternFill("solid", fgColor=color) for status, color in colors.items()}  # one per status
+    where = {str(row[id_col]).strip(): r for r, row in enumerate(rows) if r > at and id_col < len(row)
+             and row[id_col] not in (None, "")}
     for result in plan:
-        r = rows.get(result.task_id)
+        r = where.get(result.task_id)
         if r is None:
             continue
         values = {**{key: None for key in MERGE_KEYS}, **result.answers, "coop_report": result.coop_text or None,
                   "state": labels[result.status]}
+        row = rows[r]
+        row.extend([None] * (len(header) - len(row)))
         for key in MERGE_KEYS:
-            if HEADERS[key] in col:
-                _put(ws, r, col[HEADERS[key]], values.get(key), is_date=key in DATE_KEYS)
-        if HEADERS["state"] in col:
-            ws.cell(row=r, column=col[HEADERS["state"]]).fill = fills[result.status]
-    history = _sheet_rows(wb, HISTORY_SHEET, HISTORY_COLUMNS, "历次进展（每期每项任务一行）")
-    keep = [[c.value for c in row] for row in history.iter_rows(min_row=HEADER_ROW + 1)
-            if row[0].value is not None and str(row[0].value) != round_name]  # this round's rows are replaced
-    history.delete_rows(HEADER_ROW + 1, history.max_row)
-    for values in keep:
-        _append(history, values)
+            c = col[HEADERS[key]]
+            row[c] = _date(values.get(key)) if key in DATE_KEYS else values.get(key)
+            sheet.formulas.pop((r, c), None)
+
+
+def _history(sheet: SheetData | None, plan: list[TaskResult], w: MergeWrite) -> SheetData:
+    keep = [row for row in _body(sheet) if str(row[0]) != w.round_name]  # this round's rows are replaced
     for result in plan:
         a = result.answers
-        _append(history, [round_name, result.task_id, lead_units.get(result.task_id, ""), labels[result.status],
-                          a.get("status"), a.get("progress"), a.get("progress_text"), a.get("problems"),
-                          a.get("reported_by"), a.get("reported_on"), as_of])
-    register = _sheet_rows(wb, REGISTER_SHEET, REGISTER_COLUMNS, "报送记录（收到的每一个文件）")
+        keep.append([w.round_name, result.task_id, w.lead_units.get(result.task_id, ""), w.labels[result.status],
+                     a.get("status"), a.get("progress"), a.get("progress_text"), a.get("problems"),
+                     a.get("reported_by"), _date(a.get("reported_on")), w.as_of])
+    return _table(HISTORY_SHEET, "历次进展（每期每项任务一行）", HISTORY_COLUMNS, keep)
+
+
+def _register(sheet: SheetData | None, reconciled: Reconciled, w: MergeWrite) -> SheetData:
     received = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    this_run = {(round_name, o.report.path, sha256.get(o.report.path, "")) for o in reconciled.files}
-    keep = [[c.value for c in row] for row in register.iter_rows(min_row=HEADER_ROW + 1)
-            if row[0].value is not None and (str(row[1].value), str(row[7].value), str(row[8].value or "")) not in this_run]
-    register.delete_rows(HEADER_ROW + 1, register.max_row)  # the same file merged again replaces its line
-    for values in keep:
-        _append(register, values)
-    for outcome in reconciled.files:
+    this_run = {(w.round_name, o.report.path, w.sha256.get(o.report.path, "")) for o in reconciled.files}
+    keep = [row for row in _body(sheet) if len(row) < 9 or (str(row[1]), str(row[7]), str(row[8] or "")) not in this_run]
+    for outcome in reconciled.files:  # the same file merged again replaces its line
         report = outcome.report
-        _append(register, [received, report.round or round_name, report.unit or "（未识别）",
-                           OUTCOME_LABELS[outcome.outcome], sum(f.severity == "error" for f in report.findings),
-                           sum(f.severity == "warning" for f in report.findings), outcome.reason, report.path,
-                           sha256.get(report.path, ""), report.header.get("reporter"), report.header.get("phone")])
-    write_summary(wb, plan, round_name, as_of, labels, colors, reconciled.missing_units, contents or {})
-    write_matrix(wb, register, owing or [])
-    wb.active = 0
-    wb.save(target)
+        keep.append([received, report.round or w.round_name, report.unit or "（未识别）", OUTCOME_LABELS[outcome.outcome],
+                     sum(f.severity == "error" for f in report.findings),
+                     sum(f.severity == "warning" for f in report.findings), outcome.reason, report.path,
+                     w.sha256.get(report.path, ""), report.header.get("reporter"), report.header.get("phone")])
+    return _table(REGISTER_SHEET, "报送记录（收到的每一个文件）", REGISTER_COLUMNS, keep)
 
 
-MATRIX_SHEET = "报送情况"
-MATRIX_MARKS = {"已汇总": "√", "退回": "退回"}
-
-
-def write_matrix(wb, register: Worksheet, owing: list[str]) -> None:
+def _matrix(register: SheetData, owing: list[str]) -> SheetData:
     """Units × rounds: who reported when (√ merged, 退回 rejected, blank nothing), rebuilt from 报送记录."""
     marks: dict[tuple[str, str], str] = {}
     rounds: list[str] = []
     units: list[str] = list(owing)
-    for row in register.iter_rows(min_row=HEADER_ROW + 1, values_only=True):
-        if not row[0]:
-            continue
+    for row in _body(register):
         round_name, unit, outcome = str(row[1]), str(row[2]), str(row[3])
         if outcome not in MATRIX_MARKS:
             continue
@@ -143,15 +134,79 @@ def write_matrix(wb, register: Worksheet, owing: list[str]) -> None:
         units += [unit] if unit not in units else []
         if marks.get((unit, round_name)) != "√":
             marks[(unit, round_name)] = MATRIX_MARKS[outcome]
-    if MATRIX_SHEET in wb.sheetnames:
-        del wb[MATRIX_SHEET]
-    ws = wb.create_sheet(MATRIX_SHEET)
-    write_title(ws, "各单位各期报送情况（√ 已汇总，退回 有错误，空白 未报送）")
-    write_header_row(ws, HEADER_ROW, ["单位", *rounds], [20, *([12] * len(rounds))])
-    for r, unit in enumerate(units, start=HEADER_ROW + 1):
-        _append_at(ws, r, [unit, *(marks.get((unit, rnd), "") for rnd in rounds)])
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
-    setup_print(ws, title_rows=f"1:{HEADER_ROW}")
+    rows = [[unit, *(marks.get((unit, rnd), "") for rnd in rounds)] for unit in units]
+    return SheetData(MATRIX_SHEET, [["各单位各期报送情况（√ 已汇总，退回 有错误，空白 未报送）"], ["单位", *rounds], *rows])
+
+
+MATRIX_LAYOUT = Layout({"单位": Col(20)}, freeze_col=1, autofilter=False)
+
+
+def _summary(plan: list[TaskResult], missing: list[str], w: MergeWrite) -> tuple[SheetData, Layout]:
+    """汇总统计: per lead unit the tasks by state and the completion rate, totals, a stacked bar chart by unit and
+    state (a native Excel chart), and the overdue and missing lists; one A4 page."""
+    counts: dict[str, dict[str, int]] = {}
+    for result in plan:
+        for unit, state in result.lead_states.items():
+            counts.setdefault(unit, dict.fromkeys(STATUS_ORDER, 0))[state] += 1
+    headers = ["牵头单位", *(w.labels[s] for s in STATUS_ORDER), "合计", "完成率"]
+    table = []
+    for unit, by_state in sorted(counts.items(), key=lambda kv: -sum(kv[1].values())):
+        total = sum(by_state.values())
+        table.append([unit, *by_state.values(), total, by_state["done"] / total if total else 0])
+    totals = [sum(by_state[s] for by_state in counts.values()) for s in STATUS_ORDER]
+    grand = sum(totals)
+    table.append(["合计", *totals, grand, totals[0] / grand if grand else 0])
+    overdue = [t for t in plan if t.status == "overdue"]
+    lists = [f"{t.task_id} {w.contents.get(t.task_id, '')[:30]}" for t in overdue]
+    lists += ["", f"未报送单位（{len(missing)}个）", *missing]
+    list_col = len(headers) + 1
+    rows = [[f"{w.round_name} 任务进展汇总（状态日期 {w.as_of.isoformat()}）"],
+            [*headers, None, f"逾期未完成（{len(overdue)}项）"]]
+    for i in range(max(len(table), len(lists))):
+        row = table[i] if i < len(table) else [NOTHING] * len(headers)
+        rows.append([*row, NOTHING, lists[i]] if i < len(lists) else list(row))
+    columns = {"牵头单位": Col(18), "合计": Col(7, "number"), "完成率": Col(8, "percent"),
+               **{w.labels[s]: Col(8, "number") for s in STATUS_ORDER}, rows[1][list_col]: Col(46)}
+    units = len(counts)
+
+    def chart(book, ws, styles) -> None:
+        if not units:
+            return
+        bars = book.add_chart({"type": "bar", "subtype": "stacked"})
+        for c, status in enumerate(STATUS_ORDER, start=1):
+            bars.add_series({"name": [SUMMARY_SHEET, HEADER_ROW - 1, c],
+                             "categories": [SUMMARY_SHEET, HEADER_ROW, 0, HEADER_ROW + units - 1, 0],
+                             "values": [SUMMARY_SHEET, HEADER_ROW, c, HEADER_ROW + units - 1, c],
+                             "fill": {"color": "#" + w.colors[status]}, "border": {"color": "#808080"}, "gap": 60})
+        bars.set_title({"name": "各牵头单位任务状态", "name_font": {"name": "宋体", "size": 12}})
+        bars.set_y_axis({"reverse": True, "num_font": {"name": "宋体", "size": 9}})
+        bars.set_x_axis({"num_font": {"name": "宋体", "size": 9}})
+        bars.set_legend({"position": "bottom", "font": {"name": "宋体", "size": 9}})
+        bars.set_size({"width": 640, "height": 260 + 16 * units})
+        ws.insert_chart(HEADER_ROW + len(table) + 1, 0, bars)
+
+    header_colors = {w.labels[s]: w.colors[s] for s in STATUS_ORDER}
+    return (SheetData(SUMMARY_SHEET, rows),
+            Layout(columns, freeze_col=0, autofilter=False, one_page=True, decorate=chart, header_colors=header_colors))
+
+
+def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], reconciled: Reconciled,
+                  w: MergeWrite) -> None:
+    """Write the master as read (`book`, every sheet) with the merge, to `target` (a temporary file that
+    write_atomically moves)."""
+    sheets = {sheet.name: sheet for sheet in book}
+    _update_tasks(sheets[TASK_SHEET], plan, w.labels)
+    sheets[HISTORY_SHEET] = _history(sheets.get(HISTORY_SHEET), plan, w)
+    sheets[REGISTER_SHEET] = _register(sheets.get(REGISTER_SHEET), reconciled, w)
+    sheets[MATRIX_SHEET] = _matrix(sheets[REGISTER_SHEET], w.owing)
+    summary, summary_layout = _summary(plan, reconciled.missing_units, w)
+    layouts = {TASK_SHEET: task_layout(w.labels), UNIT_SHEET: layout_of(UNIT_COLUMNS),
+               ROSTER_SHEET: layout_of(ROSTER_COLUMNS), FINDING_SHEET: layout_of(FINDING_COLUMNS),
+               HELP_SHEET: HELP_LAYOUT, HISTORY_SHEET: layout_of(HISTORY_COLUMNS),
+               REGISTER_SHEET: layout_of(REGISTER_COLUMNS), MATRIX_SHEET: MATRIX_LAYOUT}
+    ordered = [(summary, summary_layout)] + [(sheet, layouts.get(name)) for name, sheet in sheets.items()
+                                             if name != SUMMARY_SHEET]
+    write_book(target, ordered, w.colors)
 
 
 def last_contacts(master: Path) -> dict[str, tuple[str, str]]:
@@ -172,69 +227,3 @@ def last_contacts(master: Path) -> dict[str, tuple[str, str]]:
             phone = str(int(phone)) if isinstance(phone, float) else str(phone)
             contacts[str(row[2])] = (str(row[9]).strip(), phone.strip())
     return contacts
-
-
-SUMMARY_SHEET = "汇总统计"
-STATUS_ORDER = ("done", "on_track", "due_soon", "overdue", "not_reported", "rejected")
-
-
-def write_summary(wb, plan: list[TaskResult], round_name: str, as_of: dt.date, labels: dict[str, str],
-                  colors: dict[str, str], missing: list[str], contents: dict[str, str]) -> None:
-    """Rebuild 汇总统计: per lead unit the tasks by state and the completion rate, totals, a stacked bar chart
-    by unit and state (a native Excel chart), and the overdue and missing lists; one A4 page."""
-    from openpyxl.chart import BarChart, Reference
-
-    if SUMMARY_SHEET in wb.sheetnames:
-        del wb[SUMMARY_SHEET]
-    ws = wb.create_sheet(SUMMARY_SHEET, 0)
-    counts: dict[str, dict[str, int]] = {}
-    for result in plan:
-        for unit, state in result.lead_states.items():
-            counts.setdefault(unit, dict.fromkeys(STATUS_ORDER, 0))[state] += 1
-    write_title(ws, f"{round_name} 任务进展汇总（状态日期 {as_of.isoformat()}）")
-    headers = ["牵头单位", *(labels[s] for s in STATUS_ORDER), "合计", "完成率"]
-    write_header_row(ws, HEADER_ROW, headers, [18, *([8] * len(STATUS_ORDER)), 7, 8])
-    for c, status in enumerate(STATUS_ORDER, start=2):
-        ws.cell(row=HEADER_ROW, column=c).fill = PatternFill("solid", fgColor=colors[status])
-    r = HEADER_ROW
-    for r, (unit, by_state) in enumerate(sorted(counts.items(), key=lambda kv: -sum(kv[1].values())),
-                                         start=HEADER_ROW + 1):
-        total = sum(by_state.values())
-        _append_at(ws, r, [unit, *by_state.values(), total, by_state["done"] / total if total else 0])
-    last_unit_row = r
-    totals = [sum(by_state[s] for by_state in counts.values()) for s in STATUS_ORDER]
-    grand = sum(totals)
-    _append_at(ws, r + 1, ["合计", *totals, grand, totals[0] / grand if grand else 0])
-    for row in range(HEADER_ROW + 1, r + 2):
-        ws.cell(row=row, column=len(headers)).number_format = "0%"
-    if counts:
-        chart = BarChart()
-        chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
-        chart.title, chart.height, chart.width = "各牵头单位任务状态", 9 + 0.4 * len(counts), 17
-        data = Reference(ws, min_col=2, max_col=1 + len(STATUS_ORDER), min_row=HEADER_ROW, max_row=last_unit_row)
-        chart.add_data(data, titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=HEADER_ROW + 1, max_row=last_unit_row))
-        for series, status in zip(chart.series, STATUS_ORDER):
-            series.graphicalProperties.solidFill = colors[status]
-        ws.add_chart(chart, f"A{r + 3}")
-    lists_col = len(headers) + 2
-    overdue = [t for t in plan if t.status == "overdue"]
-    ws.cell(row=HEADER_ROW, column=lists_col, value=f"逾期未完成（{len(overdue)}项）").font = BODY_FONT
-    for i, t in enumerate(overdue, start=HEADER_ROW + 1):
-        ws.cell(row=i, column=lists_col, value=_text(f"{t.task_id} {contents.get(t.task_id, '')[:30]}")).data_type = "s"
-    at = HEADER_ROW + len(overdue) + 2
-    ws.cell(row=at, column=lists_col, value=f"未报送单位（{len(missing)}个）").font = BODY_FONT
-    for i, unit in enumerate(missing, start=at + 1):
-        ws.cell(row=i, column=lists_col, value=_text(unit)).data_type = "s"
-    ws.column_dimensions[ws.cell(row=1, column=lists_col).column_letter].width = 46
-    setup_print(ws, title_rows=f"1:{HEADER_ROW}")
-    ws.page_setup.fitToHeight = 1  # one A4 page: the state of the programme at a glance
-
-
-def _append_at(ws: Worksheet, row: int, values: list[object], *, wrap: bool = False) -> None:
-    for c, value in enumerate(values, start=1):
-        _put(ws, row, c, value)
-        cell = ws.cell(row=row, column=c)
-        cell.font, cell.border = BODY_FONT, BORDER
-        if wrap:
-            cell.alignment = WRAP_TOP

@@ -130,6 +130,14 @@ _ROW_TAG = re.compile(rb'<row\b[^>]*?\br="([0-9]+)"')
 # A cell with content (a value, inline text or a formula); empty styled cells (LibreOffice writes a million of
 # them) do not count: calamine sizes its grid by the cells that hold something.
 _FILLED_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>/]*>\s*<(?:v|is|f)\b')
+_WIDE_REF = re.compile(rb'\br="([A-Z]{2,3})[0-9]+"')  # any cell past column Z, filled or not
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
 
 
 def check_extent(xml: bytes, sheet: str, path: str) -> None:
@@ -138,12 +146,11 @@ def check_extent(xml: bytes, sheet: str, path: str) -> None:
     last_row = max((int(r) for r in _ROW_TAG.findall(xml)), default=0)
     if last_row * MAX_COLUMNS <= MAX_SHEET_CELLS:
         return  # few rows: even the widest sheet stays small, no need to look at every cell
+    if last_row * max((_column_number(letters) for letters in _WIDE_REF.findall(xml)), default=26) <= MAX_SHEET_CELLS:
+        return  # the widest cell of any kind keeps it small (a quick look: most sheets end before column AA)
     rows = cols = 0
     for letters, row in _FILLED_CELL.findall(xml):
-        number = 0
-        for ch in letters:
-            number = number * 26 + ch - 64
-        rows, cols = max(rows, int(row)), max(cols, number)
+        rows, cols = max(rows, int(row)), max(cols, _column_number(letters))
     if rows * max(cols, 1) > MAX_SHEET_CELLS:
         raise SourceError(finding("source.too-large", path=path,
                                   detail=f"工作表“{sheet}”的范围异常（{rows}行×{cols}列）"))

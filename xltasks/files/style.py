@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
-import unicodedata
-
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
+
+from xltasks.files.text_size import display_width, row_height  # noqa: F401 (shared with the xlsxwriter side)
 
 FONT_NAME = "宋体"  # present on every Chinese Windows and in WPS; LibreOffice substitutes a CJK font
 TITLE_FONT = Font(name=FONT_NAME, size=14, bold=True)
@@ -52,18 +51,3 @@ def write_title(ws: Worksheet, text: str) -> None:
     ws.cell(row=1, column=1, value=text).font = TITLE_FONT
     ws.cell(row=1, column=1).alignment = Alignment(horizontal="left", vertical="center")
     ws.row_dimensions[1].height = 28
-
-
-def display_width(text: str) -> float:
-    return sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
-
-
-def row_height(values: list[tuple[object, float]]) -> float:
-    """Enough height for the longest wrapped cell: Excel does not grow rows of a generated file by itself."""
-    lines = 1
-    for value, width in values:
-        if value is None:
-            continue
-        parts = str(value).splitlines() or [""]
-        lines = max(lines, sum(max(1, math.ceil(display_width(p) / max(width - 1.5, 1))) for p in parts))
-    return min(409, 13.5 * lines + 4)

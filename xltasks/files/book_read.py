@@ -1,0 +1,178 @@
+"""Read a whole workbook so it can be written again: every sheet's values from A1 (python-calamine), and from the
+sheet XML what values alone would lose: formulas, notes (comments), column widths and hidden columns.
+
+The merge rewrites the master instead of loading and re-saving it with openpyxl (which costs 10x more at 10,000
+tasks, see benchmarks/merge_scale.py). What a coordinator adds by hand must come through that rewrite: their own
+columns and sheets (values and formulas), their notes, their column widths. Cell formatting they apply by hand
+does not; the README says so.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+_SHEET = re.compile(r'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"[^>]*/>')
+_REL = re.compile(r'<Relationship\b([^>]*)/?>')
+_ATTR = re.compile(r'(\w+)="([^"]*)"')
+_FORMULA = re.compile(rb"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
+_CELL_START = re.compile(rb"<c\b([^>]*)>")
+_COL = re.compile(rb"<col\b([^>]*)/?>")
+_COMMENT = re.compile(rb'<comment\b[^>]*?\bref="([A-Z]+[0-9]+)"[^>]*>(.*?)</comment>', re.S)
+_TEXT = re.compile(rb"<t\b[^>]*>(.*?)</t>|<t\b[^>]*/>", re.S)
+_REF = re.compile(r"([A-Z]+)([0-9]+)")
+
+
+@dataclass
+class SheetData:
+    """A sheet as values (rows from A1, row 0 = Excel row 1), with what must be carried besides them."""
+    name: str
+    rows: list[list[object]]
+    state: str = "visible"  # visible | hidden | veryHidden
+    widths: dict[int, tuple[float | None, bool]] = field(default_factory=dict)  # column -> (width, hidden)
+    comments: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> text
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> formula without "="
+
+
+def cell_position(ref: str) -> tuple[int, int]:
+    """"C5" -> (4, 2), zero-based."""
+    letters, digits = _REF.fullmatch(ref).groups()
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return int(digits) - 1, col - 1
+
+
+def _attrs(text: str | bytes) -> dict[str, str]:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return {k: html.unescape(v) for k, v in _ATTR.findall(text)}
+
+
+def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Id -> (type, part) of a part's relationships."""
+    path = PurePosixPath(part)
+    rels_part = str(path.parent / "_rels" / f"{path.name}.rels")
+    if rels_part not in zf.NameToInfo:
+        return {}
+    found = {}
+    for match in _REL.finditer(zf.read(rels_part).decode("utf-8", "replace")):
+        a = _attrs(match.group(1))
+        target = a.get("Target", "")
+        if a.get("TargetMode") == "External" or not target:
+            continue
+        resolved = target.lstrip("/") if target.startswith("/") else str(path.parent / target)
+        parts: list[str] = []
+        for piece in resolved.split("/"):
+            if piece == "..":
+                parts = parts[:-1]
+            elif piece not in ("", "."):
+                parts.append(piece)
+        found[a.get("Id", "")] = (a.get("Type", "").rsplit("/", 1)[-1], "/".join(parts))
+    return found
+
+
+def _translate(formula: str, origin: str, target: str) -> str:
+    from openpyxl.formula.translate import Translator  # only when a shared formula is met
+
+    return Translator("=" + formula, origin=origin).translate_formula(target)[1:]
+
+
+def _formulas(xml: bytes) -> dict[tuple[int, int], str]:
+    """Every formula cell's formula; cells sharing one (Excel's fill-down) get it translated to their position."""
+    found: dict[tuple[int, int], str] = {}
+    shared: dict[str, tuple[str, str]] = {}
+    for match in _FORMULA.finditer(xml):
+        start = xml.rfind(b"<c ", 0, match.start())
+        cell = _CELL_START.match(xml, start) if start >= 0 else None
+        ref = _attrs(cell.group(1)).get("r") if cell else None
+        if not ref or not _REF.fullmatch(ref):
+            continue
+        f = _attrs(match.group(1))
+        text = html.unescape((match.group(2) or b"").decode("utf-8", "replace"))
+        if f.get("t") == "shared":
+            if text:
+                shared[f.get("si", "")] = (text, ref)
+            elif f.get("si", "") in shared:
+                base, origin = shared[f["si"]]
+                text = _translate(base, origin, ref)
+        if text and f.get("t") != "array":
+            found[cell_position(ref)] = text
+    return found
+
+
+def _widths(xml: bytes) -> dict[int, tuple[float | None, bool]]:
+    head = xml[:xml.find(b"<sheetData")] if b"<sheetData" in xml else b""
+    found = {}
+    for match in _COL.finditer(head):
+        a = _attrs(match.group(1))
+        try:
+            first, last = int(a["min"]), min(int(a["max"]), 16384)
+        except (KeyError, ValueError):
+            continue
+        width = float(a["width"]) if a.get("width", "").replace(".", "", 1).isdigit() else None
+        hidden = a.get("hidden") in ("1", "true")
+        if last - first > 256:  # "the rest of the columns": keep only their look for the columns in use
+            last = first + 256
+        for col in range(first - 1, last):
+            found[col] = (width, hidden)
+    return found
+
+
+def _comments(zf: zipfile.ZipFile, part: str) -> dict[tuple[int, int], str]:
+    found = {}
+    for kind, target in _rels(zf, part).values():
+        if kind != "comments" or target not in zf.NameToInfo:
+            continue
+        for ref, body in _COMMENT.findall(zf.read(target)):
+            text = "".join(html.unescape(t.decode("utf-8", "replace")) for t in _TEXT.findall(body))
+            if text.strip():
+                found[cell_position(ref.decode())] = text
+    return found
+
+
+def _xml_extras(path: Path, sheets: dict[str, SheetData]) -> None:
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        return  # .xls/.ods: values only
+    with zf:
+        if "xl/workbook.xml" not in zf.NameToInfo:
+            return
+        book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = _rels(zf, "xl/workbook.xml")
+        for name, rel_id in _SHEET.findall(book):
+            sheet = sheets.get(html.unescape(name))
+            part = rels.get(rel_id, ("", ""))[1]
+            if sheet is None or part not in zf.NameToInfo:
+                continue
+            xml = zf.read(part)
+            sheet.widths = _widths(xml)
+            if b"<f" in xml:
+                sheet.formulas = _formulas(xml)
+            sheet.comments = _comments(zf, part)
+
+
+def read_book(path: Path) -> list[SheetData]:
+    """Every worksheet of an .xlsx in workbook order. The caller has sniffed the file and checked its extent."""
+    import python_calamine
+
+    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        sheets = {}
+        for meta in workbook.sheets_metadata:
+            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+                continue
+            visible = python_calamine.SheetVisibleEnum
+            state = ("hidden" if meta.visible == visible.Hidden else
+                     "veryHidden" if meta.visible == visible.VeryHidden else "visible")
+            rows = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            sheets[meta.name] = SheetData(meta.name, [list(r) for r in rows], state)
+    finally:
+        workbook.close()
+    _xml_extras(path, sheets)
+    return list(sheets.values())
+

@@ -1,0 +1,221 @@
+"""Write the master with xlsxwriter: one pass, rows in order, each look made once (constant memory; a
+100,000-task master in seconds, see benchmarks/merge_scale.py).
+
+A sheet is a SheetData (values from A1, plus formulas, notes and column widths carried from an earlier master) and,
+for our own table sheets, a Layout that gives every column its look by header label. Sheets without a Layout
+(a coordinator's own) are written as values in the body font, with their widths, formulas and notes.
+Every string is written as a string: text from a return or a source that starts with "=" stays text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xltasks.files.book_read import SheetData
+from xltasks.files.safe_write import cell_text
+from xltasks.files.text_size import row_height
+
+FONT = "宋体"
+HEADER_ROW = 2  # the header row of every table sheet (Excel row 2, under the title)
+NOTHING = object()  # a cell left out altogether (no border, no fill), where None is an empty cell of the table
+
+
+@dataclass(frozen=True)
+class Col:
+    width: float
+    kind: str = "text"  # text | date | number | percent
+    tint: bool = False  # filled by the merge (light yellow)
+
+
+@dataclass
+class Layout:
+    """The look of one of our table sheets: title in A1, headers in row 2, columns by header label."""
+    columns: dict[str, Col]
+    pages_across: int = 1
+    freeze_col: int = 1
+    autofilter: bool = True
+    landscape: bool = True
+    one_page: bool = False
+    hide_when_empty: frozenset[str] = frozenset()
+    state_header: str | None = None  # coloured by its label (conditional formatting)
+    state_labels: dict[str, str] = field(default_factory=dict)  # status -> label, for that colouring
+    header_colors: dict[str, str] = field(default_factory=dict)  # header label -> fill (RGB hex)
+    decorate: Callable | None = None  # (book, worksheet, styles) -> None: charts
+    heights: bool = True  # size rows to their wrapped text
+
+
+class Styles:
+    """Every format the master uses, made once per workbook."""
+
+    def __init__(self, book, colors: dict[str, str]):
+        base = {"font_name": FONT, "font_size": 10}
+        cell = {**base, "border": 1, "border_color": "#808080", "text_wrap": True, "valign": "top"}
+        self.title = book.add_format({**base, "font_size": 14, "bold": True, "valign": "vcenter"})
+        self.header = book.add_format({**cell, "bold": True, "bg_color": "#DDEBF7", "align": "center",
+                                       "valign": "vcenter"})
+        self.plain = book.add_format(base)
+        self.plain_date = book.add_format({**base, "num_format": "yyyy-mm-dd"})
+        self.plain_datetime = book.add_format({**base, "num_format": "yyyy-mm-dd hh:mm"})
+        self._book, self._header = book, {**cell, "bold": True, "align": "center", "valign": "vcenter"}
+        self._coloured: dict[str, object] = {}
+        self.cells = {}
+        for tint in (False, True):
+            extra = {"bg_color": "#FFF9E5"} if tint else {}
+            for kind, number in (("text", None), ("number", None), ("date", "yyyy-mm-dd"), ("percent", "0%")):
+                self.cells[(kind, tint)] = book.add_format({**cell, **extra, **({"num_format": number} if number else {})})
+        self.status_cell = {status: book.add_format({**cell, "bold": True, "align": "center", "bg_color": "#" + color})
+                            for status, color in colors.items()}
+
+
+    def header_in(self, color: str):
+        """The header look with another fill, made once per colour."""
+        if color not in self._coloured:
+            self._coloured[color] = self._book.add_format({**self._header, "bg_color": "#" + color})
+        return self._coloured[color]
+
+
+def _write_value(ws, r: int, c: int, value: object, fmt, styles: Styles, formula: str | None = None) -> None:
+    if formula is None and type(value) is str and value:
+        ws.write_string(r, c, cell_text(value), fmt)  # never a formula, whatever it starts with
+        return
+    if value is NOTHING:
+        return
+    if formula is not None:
+        shown = value if isinstance(value, (int, float, str, bool)) else 0
+        ws.write_formula(r, c, "=" + formula, fmt, shown)
+    elif value is None or value == "":
+        if fmt is not styles.plain:
+            ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(r, c, value, fmt)
+    elif isinstance(value, (int, float)):
+        if math.isfinite(value):
+            ws.write_number(r, c, value, fmt)
+    elif isinstance(value, (dt.datetime, dt.date)):
+        if fmt is styles.plain:
+            fmt = styles.plain_datetime if isinstance(value, dt.datetime) and value.time() != dt.time() \
+                else styles.plain_date
+        ws.write_datetime(r, c, value, fmt)
+    else:
+        ws.write_string(r, c, cell_text(value), fmt)  # never a formula, whatever it starts with
+
+
+def _setup_print(ws, layout: Layout, header_at: int) -> None:
+    ws.set_paper(9)
+    if layout.landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(layout.pages_across, 1 if layout.one_page else 0)
+    ws.repeat_rows(0, header_at)
+    if layout.pages_across > 1:
+        ws.repeat_columns(0, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.7)
+    ws.set_footer("&C第 &P 页，共 &N 页", {"margin": 0.3})
+
+
+def header_index(rows: list[list[object]], layout: Layout) -> int:
+    """The header row: where most of the layout's labels are, within the first rows (a coordinator may have
+    added a line above it); row 2 when none are."""
+    best, at = 1, HEADER_ROW - 1
+    for r, row in enumerate(rows[:10]):
+        known = sum(1 for v in row if isinstance(v, str) and v.strip() in layout.columns)
+        if known > best:
+            best, at = known, r
+    return at
+
+
+def _write_table(book, ws, sheet: SheetData, layout: Layout, styles: Styles) -> None:
+    rows = sheet.rows
+    at = header_index(rows, layout)
+    headers = [str(v).strip() if v is not None else "" for v in (rows[at] if len(rows) > at else [])]
+    width = max([len(r) for r in rows] + [len(headers)], default=0)
+    specs = [layout.columns.get(h) for h in headers] + [None] * (width - len(headers))
+    formats = [styles.cells[(s.kind, s.tint)] if s else styles.cells[("text", False)] if c < len(headers) and
+               headers[c] else styles.plain for c, s in enumerate(specs)]
+    header_formats = [styles.header_in(layout.header_colors[h]) if h in layout.header_colors else styles.header
+                      for h in headers]
+    widths = [s.width if s else 12 for s in specs]
+    body = rows[at + 1:]
+    hidden = []
+    for c in range(width):
+        carried = sheet.widths.get(c)
+        hidden.append(carried[1] if carried else (c < len(headers) and headers[c] in layout.hide_when_empty and
+                                                  all(c >= len(r) or r[c] in (None, "") for r in body)))
+        if carried and carried[0]:
+            widths[c] = carried[0]
+        ws.set_column(c, c, widths[c], None, {"hidden": True} if hidden[c] else {})
+    shown = [(c, widths[c]) for c in range(width) if not hidden[c]]
+    ws.set_row(0, 28)
+    for r, values in enumerate(rows):
+        if r < at:
+            for c, value in enumerate(values):
+                _write_value(ws, r, c, value, styles.title if r == 0 else styles.plain, styles,
+                             sheet.formulas.get((r, c)))
+            continue
+        if r == at:
+            for c, header in enumerate(headers):
+                if header:
+                    _write_value(ws, r, c, values[c], header_formats[c], styles, sheet.formulas.get((r, c)))
+            continue
+        n = len(values)
+        if layout.heights:
+            ws.set_row(r, row_height([(values[c], w) for c, w in shown if c < n and isinstance(values[c], str)]))
+        for c in range(width):
+            value = values[c] if c < n else None
+            if hidden[c] and value in (None, ""):
+                continue  # nobody sees it: no need for its border
+            _write_value(ws, r, c, value, formats[c], styles, sheet.formulas.get((r, c)))
+    last = max(len(rows) - 1, at)
+    if layout.state_header in headers and last > at:
+        c = headers.index(layout.state_header)
+        for status, label in layout.state_labels.items():
+            ws.conditional_format(at + 1, c, last, c, {
+                "type": "cell", "criteria": "==", "value": '"' + label.replace('"', '""') + '"',
+                "format": styles.status_cell[status]})
+    ws.freeze_panes(at + 1, layout.freeze_col)
+    if layout.autofilter and width:
+        ws.autofilter(at, 0, last, width - 1)
+    _setup_print(ws, layout, at)
+    if layout.decorate:
+        layout.decorate(book, ws, styles)
+
+
+def _write_plain(ws, sheet: SheetData, styles: Styles) -> None:
+    for c, (width, hidden) in sheet.widths.items():
+        ws.set_column(c, c, width if width is not None else 8.43, None, {"hidden": True} if hidden else {})
+    for r, values in enumerate(sheet.rows):
+        for c, value in enumerate(values):
+            _write_value(ws, r, c, value, styles.plain, styles, sheet.formulas.get((r, c)))
+
+
+def write_book(path: Path, sheets: list[tuple[SheetData, Layout | None]], colors: dict[str, str],
+               active: int = 0) -> None:
+    """Write the sheets, in order, to `path` (a temporary file that write_atomically moves into place)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                           "strings_to_numbers": False, "strings_to_urls": False,
+                                           "default_date_format": "yyyy-mm-dd"})
+    try:
+        styles = Styles(book, colors)
+        for i, (sheet, layout) in enumerate(sheets):
+            ws = book.add_worksheet(sheet.name)
+            if layout is None:
+                _write_plain(ws, sheet, styles)
+            else:
+                _write_table(book, ws, sheet, layout, styles)
+            for (r, c), text in sheet.comments.items():
+                ws.write_comment(r, c, cell_text(text), {"author": "", "x_scale": 2, "y_scale": 2})
+            if i == active:
+                ws.activate()
+            elif sheet.state == "hidden":
+                ws.hide()
+            elif sheet.state == "veryHidden":
+                ws.very_hidden()
+    finally:
+        book.close()
