@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, cli_json, run
+from conftest import ROOT, cli_json, convert, run
 from openpyxl import load_workbook
 
 from xltasks.actions.merge import merge
@@ -118,13 +119,8 @@ def test_duplicates_other_rounds_and_errors(setup, issued, tmp_path):
     assert two["status"] == "not_reported"  # 耀州区政府 and 宜君县政府 sent nothing: the least advanced decides
 
 
-def test_text_from_returns_stays_text_and_the_coordinators_columns_survive(setup, issued):
+def test_text_from_returns_stays_text(setup, issued):
     master, returns = setup
-    wb = load_workbook(master)
-    ws = wb["任务清单"]
-    ws.cell(row=2, column=24, value="督办意见")
-    ws.cell(row=3, column=24, value="请加快进度")
-    wb.save(master)
     hostile = answer(issued["市民政局"], returns / "民政局报送(1).xlsx", "推进中", 60)
     wb = load_workbook(hostile)
     ws = wb["牵头任务"]
@@ -135,8 +131,87 @@ def test_text_from_returns_stays_text_and_the_coordinators_columns_survive(setup
     merge(master, [returns], ROUND)
     cell = task_rows(master)["T96C76C7B"]["进展情况"]
     assert (cell.value, cell.data_type) == ("=HYPERLINK(\"http://x\",\"点我\")", "s")
+    with zipfile.ZipFile(master) as zf:
+        assert b"<f>" not in zf.read("xl/worksheets/sheet2.xml")  # 任务清单 (after 汇总统计) holds no formula
+
+
+def coordinator_edits(master: Path) -> None:
+    """What a coordinator does to the master between merges: a column of their own (text and a formula), a note on
+    a cell, a wider column, a line above the header, a sheet of their own."""
+    from openpyxl.comments import Comment
+
+    wb = load_workbook(master)
+    ws = wb["任务清单"]
+    ws.insert_rows(1)  # a line of their own above the title
+    ws["A1"] = "内部资料 注意保存"
+    ws.cell(row=3, column=25, value="督办意见")
+    ws.cell(row=4, column=25, value="请加快进度")
+    ws.cell(row=3, column=26, value="是否逾期")
+    for r in range(4, ws.max_row + 1):
+        ws.cell(row=r, column=26, value=f'=IF(X{r}="逾期未完成","是","")')
+    ws["F5"].comment = Comment("已与民政局电话核实", "协调员")
+    ws.column_dimensions["F"].width = 60
+    mine = wb.create_sheet("我的笔记")
+    mine["A1"], mine["B2"] = "下周督查", 3
+    wb.save(master)
+
+
+def test_the_coordinators_columns_notes_widths_and_sheets_survive(setup):
+    master, returns = setup
+    coordinator_edits(master)
+    merge(master, [returns], ROUND)
+    merge(master, [returns], ROUND)  # and survive a second merge
+    wb = load_workbook(master)
+    ws = wb["任务清单"]
+    assert ws["A1"].value == "内部资料 注意保存" and [c.value for c in ws[3]][:2] == ["任务编号", "所属部分"]
+    assert (ws.cell(row=3, column=25).value, ws.cell(row=4, column=25).value) == ("督办意见", "请加快进度")
+    assert ws.cell(row=10, column=26).value == '=IF(X10="逾期未完成","是","")'
+    assert ws["F5"].comment.text == "已与民政局电话核实"
+    assert abs(ws.column_dimensions["F"].width - 60) < 0.1
+    assert (wb["我的笔记"]["A1"].value, wb["我的笔记"]["B2"].value) == ("下周督查", 3)
+    rows = {row[0].value: row for row in ws.iter_rows(min_row=4) if row[0].value}
+    assert rows["T96C76C7B"][23].value == "逾期未完成" and rows["T96C76C7B"][14].value == 60  # the merge still lands
+    assert ws.freeze_panes == "B4" and ws.auto_filter.ref.startswith("A3:")  # the header where they moved it
+
+
+def test_a_master_saved_by_libreoffice_merges(setup, soffice, tmp_path):
+    master, returns = setup
+    coordinator_edits(master)
+    saved = convert(soffice, master, "xlsx", tmp_path / "lo")  # the coordinator opened and saved it elsewhere
+    master.write_bytes(saved.read_bytes())
+    code, data = cli_json("merge", str(master), str(returns), "--round", ROUND)
+    assert code == 0, data
     ws = load_workbook(master)["任务清单"]
-    assert (ws.cell(row=2, column=24).value, ws.cell(row=3, column=24).value) == ("督办意见", "请加快进度")
+    assert ws.cell(row=4, column=25).value == "请加快进度" and ws["F5"].comment.text.strip() == "已与民政局电话核实"
+    assert ws.cell(row=10, column=26).value == '=IF(X10="逾期未完成","是","")'
+    rows = {row[0].value: row for row in ws.iter_rows(min_row=4) if row[0].value}
+    assert rows["T16B41F7A"][23].value == "已完成"
+
+
+def test_formulas_excel_shares_down_a_column_survive(setup):
+    """Excel stores a filled-down formula once (t="shared") and the cells below refer to it: each must come back
+    as its own formula."""
+    master, returns = setup
+    wb = load_workbook(master)
+    wb["任务清单"].cell(row=2, column=25, value="核对")
+    wb.save(master)
+    shared = ('<c r="Y3"><f t="shared" ref="Y3:Y5" si="0">B3&amp;"-"&amp;C3</f><v>x</v></c>'
+              '</row>')
+    with zipfile.ZipFile(master) as zf:
+        parts = {info.filename: zf.read(info) for info in zf.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for r in (3, 4, 5):
+        cell = shared.replace("</row>", "") if r == 3 else f'<c r="Y{r}"><f t="shared" si="0"/><v>x</v></c>'
+        head, _, tail = sheet.partition(f'<row r="{r}"')
+        body, _, rest = tail.partition("</row>")
+        sheet = head + f'<row r="{r}"' + body + cell + "</row>" + rest
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(master, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    merge(master, [returns], ROUND)
+    ws = load_workbook(master)["任务清单"]
+    assert [ws[f"Y{r}"].value for r in (3, 4, 5)] == ['=B3&"-"&C3', '=B4&"-"&C4', '=B5&"-"&C5']
 
 
 def test_a_lock_file_or_a_failure_leaves_the_master_byte_identical(setup, capsys, monkeypatch):

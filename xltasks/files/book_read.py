@@ -114,6 +114,8 @@ def _widths(xml: bytes) -> dict[int, tuple[float | None, bool]]:
         except (KeyError, ValueError):
             continue
         width = float(a["width"]) if a.get("width", "").replace(".", "", 1).isdigit() else None
+        if width is not None:
+            width = max(0.0, width - 5 / 7)  # the file holds the width plus 5 pixels of padding; writers add them back
         hidden = a.get("hidden") in ("1", "true")
         if last - first > 256:  # "the rest of the columns": keep only their look for the columns in use
             last = first + 256

@@ -205,12 +205,12 @@ def write_book(path: Path, sheets: list[tuple[SheetData, Layout | None]], colors
         styles = Styles(book, colors)
         for i, (sheet, layout) in enumerate(sheets):
             ws = book.add_worksheet(sheet.name)
+            for (r, c), text in sheet.comments.items():  # before the rows: constant memory drops a later one
+                ws.write_comment(r, c, cell_text(text), {"author": "", "x_scale": 2, "y_scale": 2})
             if layout is None:
                 _write_plain(ws, sheet, styles)
             else:
                 _write_table(book, ws, sheet, layout, styles)
-            for (r, c), text in sheet.comments.items():
-                ws.write_comment(r, c, cell_text(text), {"author": "", "x_scale": 2, "y_scale": 2})
             if i == active:
                 ws.activate()
             elif sheet.state == "hidden":
