@@ -114,7 +114,7 @@ def test_master_layout_freeze_wrap_print(tongchuan_master):
     assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "landscape"
     assert ws.page_setup.fitToWidth == 2 and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws["F3"].alignment.wrap_text and ws.column_dimensions["F"].width >= 30
-    assert ws.auto_filter.ref == "A2:X37"
+    assert ws.auto_filter.ref == "A2:Y37"
 
 
 def test_demo_imports_both_samples(tmp_path):

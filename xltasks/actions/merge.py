@@ -55,7 +55,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
           today: dt.date | None = None) -> MergeResult:
     """Validate every return, reconcile them by metadata, plan each task's state as of `as_of` (default: the end
     of the period the round names, else today) and, unless `dry_run`, write the master atomically."""
-    from xltasks.files.master_update import MergeWrite, last_contacts, update_master
+    from xltasks.files.master_update import MergeWrite, last_contacts, previous_texts, update_master
 
     config = config or parse_config(None)
     today = today or dt.date.today()
@@ -68,7 +68,8 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     mtimes = {r.path: Path(r.path).stat().st_mtime for r in checked.files if Path(r.path).is_file()}
     reconciled = reconcile(checked.files, round_name, owing, mtimes)
     as_of = as_of or round_end(round_name) or today
-    plan = plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days, book.progress_texts)
+    plan = plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days,
+                      previous_texts(sheets, round_name, as_of))
     result = MergeResult(master, round_name, as_of, plan, reconciled, config.status_labels, dry_run)
     result.reminder = reminder_text(round_name, reconciled.missing_units, last_contacts(master))
     if dry_run:

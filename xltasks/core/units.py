@@ -77,15 +77,38 @@ def looks_like_unit_list(line: str) -> bool:
     return bool(names) and all(ends_like_unit(n) and len(n) <= 20 for n in names)
 
 
+PAIRWISE_UP_TO = 300  # names of one length compared pair by pair up to this many; a real programme has < 200
+
+
 def near_duplicates(names: Iterable[str]) -> list[tuple[str, str]]:
-    """Pairs of distinct names that are probably one unit: one inside the other, or nearly the same letters."""
+    """Pairs of distinct names that are probably one unit: one inside the other, or nearly the same letters
+    (same length, difflib ratio >= 0.85). Containment is looked up through each name's substrings, so thousands
+    of names cost thousands of look-ups, not millions of comparisons; beyond PAIRWISE_UP_TO names of one length
+    (a generated table, not a published one) only names differing in one character are compared."""
     ordered = sorted(set(names))
-    pairs = []
-    for i, a in enumerate(ordered):
-        for b in ordered[i + 1:]:
-            short, long = sorted((a, b), key=len)
-            contained = len(short) >= 3 and short in long and not long.endswith(("分局", "大队"))
-            similar = len(a) == len(b) and difflib.SequenceMatcher(None, a, b).ratio() >= 0.85
-            if contained or similar:
-                pairs.append((short, long))
-    return pairs
+    known = set(ordered)
+    pairs: set[tuple[str, str]] = set()
+    for long in ordered:
+        if long.endswith(("分局", "大队")):
+            continue
+        for size in range(3, len(long)):
+            for start in range(len(long) - size + 1):
+                short = long[start:start + size]
+                if short in known:
+                    pairs.add((short, long))
+    by_length: dict[int, list[str]] = {}
+    for name in ordered:
+        by_length.setdefault(len(name), []).append(name)
+    for group in by_length.values():
+        if len(group) <= PAIRWISE_UP_TO:
+            candidates = ((a, b) for i, a in enumerate(group) for b in group[i + 1:])
+        else:
+            masked: dict[str, list[str]] = {}
+            for name in group:
+                for i in range(len(name)):
+                    masked.setdefault(name[:i] + "\0" + name[i + 1:], []).append(name)
+            candidates = ((a, b) for similar in masked.values() for i, a in enumerate(similar) for b in similar[i + 1:])
+        for a, b in candidates:
+            if difflib.SequenceMatcher(None, a, b).ratio() >= 0.85:
+                pairs.add((a, b))
+    return sorted(pairs)

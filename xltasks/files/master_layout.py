@@ -19,10 +19,10 @@ TASK_COLUMNS = [
     ("status", "进展状态", 7), ("progress", "完成进度(%)", 7), ("progress_text", "进展情况", 30),
     ("problems", "存在问题", 18), ("next_steps", "下步计划", 18), ("done_date", "实际完成日期", 10.5),
     ("note", "备注", 10), ("coop_report", "配合单位报送", 20), ("reported_by", "报送单位", 10),
-    ("reported_on", "报送日期", 10.5), ("state", "当前状态", 8),
+    ("reported_on", "报送日期", 10.5), ("state", "当前状态", 8), ("flags", "核查提示", 12),
 ]
 INPUT_KEYS = {"status", "progress", "progress_text", "problems", "next_steps", "done_date", "note", "coop_report",
-              "reported_by", "reported_on", "state"}
+              "reported_by", "reported_on", "state", "flags"}
 # Source columns a programme may not have (Yanta has no sections, titles or sub-tasks): hidden, not removed,
 # so every master has the same columns and a coordinator can unhide them.
 HIDE_WHEN_EMPTY = {"section", "sub", "title", "remarks"}

@@ -34,7 +34,6 @@ class MasterBook:
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
-    progress_texts: dict[str, str] = field(default_factory=dict)  # 进展情况 as the last merge left it
 
     @property
     def programme(self) -> str:
@@ -84,8 +83,7 @@ def _due(value: object, deadline_text: str) -> dt.date | None:
     return parse_deadline(deadline_text).due
 
 
-def _tasks(rows: list[list], path: str, aliases: dict[str, str],
-           texts: dict[str, str] | None = None) -> tuple[list[MasterTask], list[Finding]]:
+def _tasks(rows: list[list], path: str, aliases: dict[str, str]) -> tuple[list[MasterTask], list[Finding]]:
     header, col = header_columns(rows, path)
     tasks: list[MasterTask] = []
     findings: list[Finding] = []
@@ -117,8 +115,6 @@ def _tasks(rows: list[list], path: str, aliases: dict[str, str],
             raise SourceError(finding("master.duplicate-id", path=path, sheet=TASK_SHEET, cell=a1(r, col["task_id"] + 1),
                                       task_id=task_id, detail=a1(seen[task_id], col["task_id"] + 1)))
         seen[task_id] = r
-        if texts is not None and _text(get(row, "progress_text")):
-            texts[task_id] = _text(get(row, "progress_text"))
         deadline_text = _text(get(row, "deadline_text"))
         tasks.append(MasterTask(
             task_id=task_id, section=_text(get(row, "section")), number=_text(get(row, "number")),
@@ -182,9 +178,8 @@ def read_master(path: Path, aliases: dict[str, str] | None = None,
         raise SourceError(finding("source.corrupt", path=shown, detail=f"{type(exc).__name__}: {str(exc)[:120]}")) \
             from exc
     aliases = {**master_aliases, **(aliases or {})}
-    texts: dict[str, str] = {}
-    tasks, findings = _tasks(rows, shown, aliases, texts)
-    return MasterBook(path, meta, tasks, groups, aliases, findings, texts)
+    tasks, findings = _tasks(rows, shown, aliases)
+    return MasterBook(path, meta, tasks, groups, aliases, findings)
 
 
 def read_master_whole(path: Path, aliases: dict[str, str] | None = None) -> tuple[MasterBook, list[SheetData]]:

@@ -26,7 +26,8 @@ from xltasks.files.master_layout import (FINDING_SHEET, HEADER_ROW, HELP_SHEET, 
 HISTORY_SHEET, REGISTER_SHEET, MATRIX_SHEET, SUMMARY_SHEET = "历次进展", "报送记录", "报送情况", "汇总统计"
 HEADERS = {key: header for key, header, _ in TASK_COLUMNS}
 MERGE_KEYS = ("status", "progress", "progress_text", "problems", "next_steps", "done_date", "note", "coop_report",
-              "reported_by", "reported_on", "state")
+              "reported_by", "reported_on", "state", "flags")
+FLAG_LABELS = {"copied": "进展情况与上期相同", "ongoing-stale": "持续性任务，进展情况与上期相同"}
 HISTORY_COLUMNS = [("round", "期次", 12), ("task_id", "任务编号", 11), ("lead_units", "牵头单位", 16),
                    ("state", "当前状态", 10), ("status", "进展状态", 8), ("progress", "完成进度(%)", 8),
                    ("progress_text", "进展情况", 40), ("problems", "存在问题", 24), ("reported_by", "报送单位", 14),
@@ -89,13 +90,30 @@ def _update_tasks(sheet: SheetData, plan: list[TaskResult], labels: dict[str, st
         if r is None:
             continue
         values = {**{key: None for key in MERGE_KEYS}, **result.answers, "coop_report": result.coop_text or None,
-                  "state": labels[result.status]}
+                  "state": labels[result.status], "flags": "；".join(FLAG_LABELS[f] for f in result.flags) or None}
         row = rows[r]
         row.extend([None] * (len(header) - len(row)))
         for key in MERGE_KEYS:
             c = col[HEADERS[key]]
             row[c] = _date(values.get(key)) if key in DATE_KEYS else values.get(key)
             sheet.formulas.pop((r, c), None)
+
+
+def previous_texts(book: list[SheetData], round_name: str, as_of: dt.date) -> dict[str, str]:
+    """Each task's 进展情况 from the latest earlier round in 历次进展 (by its 状态日期), to flag a text copied
+    unchanged. Never this round's own rows, so merging a round again flags nothing new."""
+    sheet = next((s for s in book if s.name == HISTORY_SHEET), None)
+    latest: dict[str, tuple[dt.date, str]] = {}
+    for row in _body(sheet):
+        if len(row) < 11 or str(row[0]) == round_name or row[6] in (None, ""):
+            continue
+        day = row[10].date() if isinstance(row[10], dt.datetime) else row[10]
+        if not isinstance(day, dt.date) or day > as_of:
+            continue
+        task_id = str(row[1])
+        if task_id not in latest or day >= latest[task_id][0]:
+            latest[task_id] = (day, str(row[6]))
+    return {task_id: text for task_id, (_, text) in latest.items()}
 
 
 def _history(sheet: SheetData | None, plan: list[TaskResult], w: MergeWrite) -> SheetData:
