@@ -1,5 +1,6 @@
 """The command line contract and the master workbook it writes, checked on the sample programmes."""
 
+import datetime as dt
 import os
 
 import pytest
@@ -117,13 +118,21 @@ def test_master_layout_freeze_wrap_print(tongchuan_master):
     assert ws.auto_filter.ref == "A2:Y37"
 
 
-def test_demo_imports_both_samples(tmp_path):
+def test_demo_runs_the_whole_cycle_on_both_samples(tmp_path):
     code, data = cli_json("demo", "-o", str(tmp_path / "demo"))
     assert code == 0
     assert [(p["tasks"], len(p["lead_units"])) for p in data["programmes"]] == [(47, 15), (35, 6)]
-    assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == sorted(
-        ["雁塔区重点任务-总台账.xlsx", "铜川市养老服务改革试点-总台账.xlsx", "雁塔区重点任务-报送表",
-         "铜川市养老服务改革试点-报送表"])
+    names = {p.name for p in (tmp_path / "demo").iterdir() if ".备份-" not in p.name}
+    month = f"{dt.date.today().year}年{dt.date.today().month}月"
+    assert names == {f"{programme}{suffix}" for programme in ("雁塔区重点任务", "铜川市养老服务改革试点")
+                     for suffix in ("-总台账.xlsx", "-报送表", "-报送表-演示回收", f"-总台账-{month}-催办.txt")}
+    for merged in data["merges"]:  # two thirds filled, one of them with "八成" for a progress: rejected
+        outcomes = [f["outcome"] for f in merged["files"]]
+        assert outcomes.count("rejected") == 1 and outcomes.count("merged") == len(outcomes) - 1 and merged["missing_units"]
+    wb = load_workbook(tmp_path / "demo" / "雁塔区重点任务-总台账.xlsx")
+    assert wb.sheetnames[0] == "汇总统计" and {"历次进展", "报送记录", "报送情况"} <= set(wb.sheetnames)
+    states = {row[23] for row in wb["任务清单"].iter_rows(min_row=3, values_only=True)}
+    assert {"已完成", "报送有误", "未报送"} <= states
     assert [len(s["files"]) for s in data["splits"]] == [
         len(list((tmp_path / "demo" / folder).glob("*.xlsx"))) for folder in ("雁塔区重点任务-报送表", "铜川市养老服务改革试点-报送表")]
     assert all(s["unassigned"] == [] for s in data["splits"])

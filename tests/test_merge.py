@@ -256,3 +256,71 @@ def test_dry_run_writes_nothing(setup):
     result = merge(master, [returns], ROUND, dry_run=True, as_of=dt.date(2020, 1, 1))
     assert master.read_bytes() == before and result.as_of == dt.date(2020, 1, 1)
     assert {t.status for t in result.plan} <= {"on_track", "due_soon", "done", "not_reported"}  # nothing overdue in 2020-01
+
+
+def test_a_progress_text_copied_from_the_last_round_is_flagged_in_the_master(setup, tmp_path):
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    july = split(master, tmp_path / "july", "2021年7月", units=["市民政局"]).files[0].path
+    later = tmp_path / "july-returns"
+    later.mkdir()
+    answer(july, later / "民政局7月.xlsx", "推进中", 60)  # the same 进展情况 as in June
+    for _ in range(2):  # merging July again flags the same, not more
+        result = merge(master, [later], "2021年7月")
+        rows = task_rows(master)
+        assert rows["T96C76C7B"]["核查提示"].value == "进展情况与上期相同"
+        assert next(t for t in result.plan if t.task_id == "T96C76C7B").flags == ["copied"]
+        assert rows["T16B41F7A"]["核查提示"].value is None  # 市住建局 did not report in July
+    history = [r for r in load_workbook(master)["历次进展"].iter_rows(min_row=3, values_only=True)]
+    assert sorted({r[0] for r in history}) == ["2021年6月", "2021年7月"] and len(history) == 70
+
+
+YANTA = ROOT / "workbooks" / "masters" / "yanta-master.xlsx"
+
+
+def fill_tasks(issued: Path, out: Path, answers: dict[str, tuple[str, int]], default: tuple[str, int]) -> Path:
+    """A return filled task by task: {task_id: (进展状态, 完成进度)}, the rest `default`."""
+    from test_split import read_meta
+
+    cells = read_meta(issued)["header_cells"]
+    wb = load_workbook(issued)
+    block = wb[cells["sheet"]]
+    block[cells["reporter"]], block[cells["phone"]], block[cells["report_date"]] = "王五", "029-85551234", dt.date(2022, 12, 28)
+    ws = wb["牵头任务"]
+    col = {c.value: c.column_letter for c in ws[5] if c.value}
+    for r in range(6, ws.max_row + 1):
+        task_id = ws[f"{col['任务编号']}{r}"].value
+        if not task_id:
+            continue
+        status, progress = answers.get(task_id, default)
+        ws[f"{col['进展状态']}{r}"], ws[f"{col['完成进度(%)']}{r}"] = status, progress
+        ws[f"{col['进展情况']}{r}"], ws[f"{col['存在问题']}{r}"] = f"{task_id}：{status}", "资金未全部到位"
+        if status == "已完成":
+            ws[f"{col['实际完成日期']}{r}"] = dt.date(2022, 10, 1)
+    wb.save(out)
+    return out
+
+
+def test_yanta_states_at_the_end_of_a_round(tmp_path):
+    """Yanta as of 2022-12-31 (the end of the round "2022年12月"): done, overdue (due 2021), due soon (due that
+    day), on track (due 2023), an ongoing task never overdue, and a unit that sent nothing."""
+    master = Path(shutil.copy(YANTA, tmp_path / "雁塔总台账.xlsx"))
+    issued = {f.share.unit: f.path for f in split(master, tmp_path / "issued", "2022年12月").files}
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    fill_tasks(issued["区民政局"], returns / "民政.xlsx",
+               {"T95A166F8": ("推进中", 40), "T3AD2EBE2": ("推进中", 80), "T4D87530C": ("推进中", 50),
+                "T8F1C1DAB": ("已完成", 100)}, ("推进中", 70))
+    fill_tasks(issued["区人社局"], returns / "人社.xlsx", {}, ("已完成", 100))
+    result = merge(master, [returns], "2022年12月")
+    assert result.as_of == dt.date(2022, 12, 31)
+    states = {t.task_id: t.status for t in result.plan}
+    assert (states["T8F1C1DAB"], states["T3AD2EBE2"], states["T2040279C"], states["T95A166F8"], states["T4D87530C"]) \
+        == ("done", "overdue", "due_soon", "on_track", "on_track")
+    assert {states[t] for t in ("T7D882A29", "T7186AA0C", "T9B3FC25E", "TF47D2909")} == {"done"}
+    assert states["TB39EEC89"] == "not_reported" and "区卫生健康局" in result.reconciled.missing_units
+    rows = task_rows(master)
+    assert [rows[t]["当前状态"].value for t in ("T8F1C1DAB", "T3AD2EBE2", "T2040279C", "TB39EEC89")] == \
+        ["已完成", "逾期未完成", "即将到期", "未报送"]
+    early = merge(master, [returns], "2022年12月", as_of=dt.date(2022, 6, 30), dry_run=True)
+    assert {t.task_id: t.status for t in early.plan}["T2040279C"] == "on_track"  # half a year before its due date

@@ -108,7 +108,8 @@ def render_import(result) -> None:
     table.add_row("来源文件", str(result.source))
     table.add_row("总台账", str(result.master))
     table.add_row("任务", f"{len(p.tasks)}项（编号任务{p.numbered_tasks}项，{len(p.sections)}个部分）")
-    table.add_row("牵头单位", f"{len(p.lead_units)}个：" + "、".join(p.lead_units))
+    leads = p.lead_units
+    table.add_row("牵头单位", f"{len(leads)}个：" + "、".join(leads[:30]) + ("等" if len(leads) > 30 else ""))
     counts = {s: sum(1 for f in p.findings if f.severity == s) for s in ("warning", "info")}
     table.add_row("需核对", f"{counts['warning']}条提示，{counts['info']}条信息")
     if result.backup:
@@ -340,9 +341,10 @@ def render_merge(result) -> None:
 
 
 @cli.command("demo", help=(
-    "用自带的两个示例项目（雁塔区、铜川市）演示：导入任务分解表生成总台账，再生成本月各单位的报送表。\n\n"
-    "Run the main job on the shipped sample programmes (Yanta, Tongchuan): import their tables into masters and "
-    "split each into this month's return workbooks."))
+    "用自带的两个示例项目（雁塔区、铜川市）演示完整流程：导入任务分解表生成总台账，生成本月各单位的报送表，"
+    "模拟约三分之二的单位填报（其中一份有错误），校验并汇总进总台账。\n\n"
+    "Run the whole cycle on the shipped sample programmes (Yanta, Tongchuan): import, split this month's returns, "
+    "fill two thirds of them with made-up answers (one with a mistake), validate and merge."))
 @click.option("-o", "--output", "out_dir", default="xltasks-demo", show_default=True, type=click.Path(path_type=Path),
               help="演示结果存放的文件夹。/ Folder for the demo's workbooks.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
@@ -355,13 +357,14 @@ def demo_command(out_dir: Path, as_json: bool) -> None:
     except (SourceError, WriteRefused, SplitRefused, OSError) as exc:
         raise CannotRun(f"演示未能完成：{getattr(exc, 'finding', None) and exc.finding.message or exc}") from exc
     if as_json:
-        emit_json({"output": str(out_dir), "programmes": [i.to_json() for i, _ in results],
-                   "splits": [s.to_json() for _, s in results]})
+        emit_json({"output": str(out_dir), "programmes": [i.to_json() for i, _, _ in results],
+                   "splits": [s.to_json() for _, s, _ in results], "merges": [m.to_json() for _, _, m in results]})
         return
-    for imported, split_result in results:
+    for imported, split_result, merged in results:
         render_import(imported)
         render_split(split_result)
-    console().print(f"\n演示完成，总台账和报送表在文件夹“{out_dir}”中。")
+        render_merge(merged)
+    console().print(f"\n演示完成，总台账和报送表在文件夹“{out_dir}”中；“…-演示回收”文件夹里是模拟填报的报送表。")
 
 
 _CLICK_MESSAGES = [

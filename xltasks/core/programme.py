@@ -44,10 +44,8 @@ class Programme:
 
     @property
     def lead_units(self) -> list[str]:
-        seen: list[str] = []
-        for task in self.tasks:
-            seen.extend(u for u in task.lead_units if u not in seen)
-        return seen
+        """Every lead unit once, in the order the table first names it."""
+        return list(dict.fromkeys(u for task in self.tasks for u in task.lead_units))
 
 
 _ATTACHMENT = re.compile(r"^附件\s*\d*\s*[:：]?$")
