@@ -159,6 +159,12 @@ def _matrix(register: SheetData, owing: list[str]) -> SheetData:
 MATRIX_LAYOUT = Layout({"单位": Col(20)}, freeze_col=1, autofilter=False)
 
 
+def _one_line(text: str, chars: int) -> str:
+    """The start of a text, to fit one line of a list: "T37AFFB9F 出台《铜川市养老服务促进条例》…"."""
+    text = " ".join(text.split())
+    return text if len(text) <= chars else text[:chars - 1] + "…"
+
+
 def _summary(plan: list[TaskResult], missing: list[str], w: MergeWrite) -> tuple[SheetData, Layout]:
     """汇总统计: per lead unit the tasks by state and the completion rate, totals, a stacked bar chart by unit and
     state (a native Excel chart), and the overdue and missing lists; one A4 page."""
@@ -175,8 +181,8 @@ def _summary(plan: list[TaskResult], missing: list[str], w: MergeWrite) -> tuple
     grand = sum(totals)
     table.append(["合计", *totals, grand, totals[0] / grand if grand else 0])
     overdue = [t for t in plan if t.status == "overdue"]
-    lists = [f"{t.task_id} {w.contents.get(t.task_id, '')[:30]}" for t in overdue]
-    lists += ["", f"未报送单位（{len(missing)}个）", *missing]
+    lists: list[object] = [_one_line(f"{t.task_id} {w.contents.get(t.task_id, '')}", 26) for t in overdue]
+    lists += [NOTHING, f"未报送单位（{len(missing)}个）", *missing]
     list_col = len(headers) + 1
     rows = [[f"{w.round_name} 任务进展汇总（状态日期 {w.as_of.isoformat()}）"],
             [*headers, None, f"逾期未完成（{len(overdue)}项）"]]
@@ -184,7 +190,7 @@ def _summary(plan: list[TaskResult], missing: list[str], w: MergeWrite) -> tuple
         row = table[i] if i < len(table) else [NOTHING] * len(headers)
         rows.append([*row, NOTHING, lists[i]] if i < len(lists) else list(row))
     columns = {"牵头单位": Col(18), "合计": Col(7, "number"), "完成率": Col(8, "percent"),
-               **{w.labels[s]: Col(8, "number") for s in STATUS_ORDER}, rows[1][list_col]: Col(46)}
+               **{w.labels[s]: Col(8, "number") for s in STATUS_ORDER}, rows[1][list_col]: Col(56)}
     units = len(counts)
 
     def chart(book, ws, styles) -> None:
