@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -136,30 +137,36 @@ def _comments(zf: zipfile.ZipFile, part: str) -> dict[tuple[int, int], str]:
     return found
 
 
-def _xml_extras(path: Path, sheets: dict[str, SheetData]) -> None:
-    try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        return  # .xls/.ods: values only
-    with zf:
-        if "xl/workbook.xml" not in zf.NameToInfo:
-            return
-        book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
-        rels = _rels(zf, "xl/workbook.xml")
-        for name, rel_id in _SHEET.findall(book):
-            sheet = sheets.get(html.unescape(name))
-            part = rels.get(rel_id, ("", ""))[1]
-            if sheet is None or part not in zf.NameToInfo:
-                continue
-            xml = zf.read(part)
-            sheet.widths = _widths(xml)
-            if b"<f" in xml:
-                sheet.formulas = _formulas(xml)
-            sheet.comments = _comments(zf, part)
+@dataclass
+class Extras:
+    """What a sheet's XML holds beyond its values."""
+    widths: dict[int, tuple[float | None, bool]]
+    comments: dict[tuple[int, int], str]
+    formulas: dict[tuple[int, int], str]
 
 
-def read_book(path: Path) -> list[SheetData]:
-    """Every worksheet of an .xlsx in workbook order. The caller has sniffed the file and checked its extent."""
+def sheet_extras(zf: zipfile.ZipFile, check: Callable[[bytes, str], None] | None = None) -> dict[str, Extras]:
+    """Formulas, notes and column widths of every worksheet an .xlsx's workbook lists, by sheet name; `check`
+    sees each sheet's XML first (the extent check: one decompression serves both)."""
+    if "xl/workbook.xml" not in zf.NameToInfo:
+        return {}
+    book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = _rels(zf, "xl/workbook.xml")
+    found = {}
+    for name, rel_id in _SHEET.findall(book):
+        part = rels.get(rel_id, ("", ""))[1]
+        if part not in zf.NameToInfo:
+            continue
+        xml = zf.read(part)
+        if check:
+            check(xml, html.unescape(name))
+        found[html.unescape(name)] = Extras(_widths(xml), _comments(zf, part), _formulas(xml) if b"<f" in xml else {})
+    return found
+
+
+def read_book(path: Path, extras: dict[str, Extras] | None = None) -> list[SheetData]:
+    """Every worksheet of an .xlsx in workbook order, with `extras` (from sheet_extras; read here if not given).
+    The caller has sniffed the file and checked its extent."""
     import python_calamine
 
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
@@ -175,6 +182,15 @@ def read_book(path: Path) -> list[SheetData]:
             sheets[meta.name] = SheetData(meta.name, [list(r) for r in rows], state)
     finally:
         workbook.close()
-    _xml_extras(path, sheets)
+    if extras is None:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                extras = sheet_extras(zf)
+        except zipfile.BadZipFile:
+            extras = {}  # .xls/.ods: values only
+    for name, extra in extras.items():
+        if name in sheets:
+            sheets[name].widths, sheets[name].comments, sheets[name].formulas = \
+                extra.widths, extra.comments, extra.formulas
     return list(sheets.values())
 

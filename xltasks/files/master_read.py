@@ -15,8 +15,8 @@ from xltasks.core.grid import a1
 from xltasks.core.units import split_units
 from xltasks.files.master_layout import MASTER_FORMAT, META_SHEET, TASK_COLUMNS, TASK_SHEET, UNIT_SHEET
 from xltasks.files.safe_write import ILLEGAL_CHARACTERS_RE
-from xltasks.files.book_read import SheetData, read_book
-from xltasks.files.sniff import check_all_extents, sniff
+from xltasks.files.book_read import Extras, SheetData, read_book, sheet_extras
+from xltasks.files.sniff import check_extent, sniff
 
 HEADERS = {key: header for key, header, _ in TASK_COLUMNS}
 REQUIRED = ("task_id", "content", "lead_units")
@@ -186,10 +186,15 @@ def read_master_whole(path: Path, aliases: dict[str, str] | None = None) -> tupl
     """The master and all its sheets, read once (one snapshot), for a command that writes the master again."""
     path = Path(path)
     shown = str(path)
-    if sniff(path, lambda zf: check_all_extents(zf, shown) if "xl/workbook.xml" in zf.NameToInfo else None) == "docx":
+    extras: dict[str, Extras] = {}
+
+    def inspect(zf) -> None:
+        extras.update(sheet_extras(zf, lambda xml, name: check_extent(xml, name, shown)))
+
+    if sniff(path, inspect) == "docx":
         raise SourceError(finding("master.not-xltasks", path=shown, detail="这是Word文档"))
     try:
-        sheets = read_book(path)
+        sheets = read_book(path, extras)
     except Exception as exc:  # noqa: BLE001 - a broken master is a finding, not a traceback
         raise SourceError(finding("source.corrupt", path=shown, detail=f"{type(exc).__name__}: {str(exc)[:120]}")) \
             from exc
