@@ -91,7 +91,7 @@ def test_master_sheets_headers_and_rows(tongchuan_master):
     assert wb.sheetnames == ["任务清单", "单位名单", "领导小组", "导入提示", "使用说明", "_xltasks"]
     ws = wb["任务清单"]
     assert [c.value for c in ws[2]] == [h for _, h, _ in TASK_COLUMNS]
-    for header in ("进展状态", "完成进度(%)", "进展情况", "存在问题", "下步计划", "实际完成日期", "备注", "当前状态"):
+    for header in ("进展状态", "完成进度(%)", "进展情况", "存在问题", "下步计划", "实际完成日期", "单位备注", "当前状态", "协调员备注"):
         assert header in [c.value for c in ws[2]]
     rows = list(ws.iter_rows(min_row=3, values_only=True))
     assert len(rows) == 35
@@ -115,7 +115,7 @@ def test_master_layout_freeze_wrap_print(tongchuan_master):
     assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "landscape"
     assert ws.page_setup.fitToWidth == 2 and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws["F3"].alignment.wrap_text and ws.column_dimensions["F"].width >= 30
-    assert ws.auto_filter.ref == "A2:Y37"
+    assert ws.auto_filter.ref == "A2:Z37"
 
 
 def test_demo_runs_the_whole_cycle_on_both_samples(tmp_path):

@@ -15,6 +15,7 @@ from xltasks.actions.merge import merge
 from xltasks.actions.split import split
 from xltasks.core.schemas import validator
 from test_merge_plan import TWO_LEADS, answer
+from xltasks.files.master_layout import TASK_COLUMNS
 
 TONGCHUAN = ROOT / "workbooks" / "masters" / "tongchuan-master.xlsx"
 ROUND = "2021年6月"
@@ -144,11 +145,13 @@ def coordinator_edits(master: Path) -> None:
     ws = wb["任务清单"]
     ws.insert_rows(1)  # a line of their own above the title
     ws["A1"] = "内部资料 注意保存"
-    ws.cell(row=3, column=25, value="督办意见")
-    ws.cell(row=4, column=25, value="请加快进度")
-    ws.cell(row=3, column=26, value="是否逾期")
+    mine = ws.max_column + 1  # their columns right of ours
+    ws.cell(row=3, column=mine, value="督办意见")
+    ws.cell(row=4, column=mine, value="请加快进度")
+    ws.cell(row=3, column=mine + 1, value="是否逾期")
     for r in range(4, ws.max_row + 1):
-        ws.cell(row=r, column=26, value=f'=IF(X{r}="逾期未完成","是","")')
+        ws.cell(row=r, column=mine + 1, value=f'=IF(X{r}="逾期未完成","是","")')
+    ws.cell(row=5, column=[c.value for c in ws[3]].index("协调员备注") + 1, value="周五前电话督办")
     ws["F5"].comment = Comment("已与民政局电话核实", "协调员")
     ws.column_dimensions["F"].width = 60
     mine = wb.create_sheet("我的笔记")
@@ -164,9 +167,12 @@ def test_the_coordinators_columns_notes_widths_and_sheets_survive(setup):
     wb = load_workbook(master)
     ws = wb["任务清单"]
     assert ws["A1"].value == "内部资料 注意保存" and [c.value for c in ws[3]][:2] == ["任务编号", "所属部分"]
-    assert (ws.cell(row=3, column=25).value, ws.cell(row=4, column=25).value) == ("督办意见", "请加快进度")
-    assert ws.cell(row=10, column=26).value == '=IF(X10="逾期未完成","是","")'
+    mine = len(TASK_COLUMNS) + 1
+    assert (ws.cell(row=3, column=mine).value, ws.cell(row=4, column=mine).value) == ("督办意见", "请加快进度")
+    assert ws.cell(row=10, column=mine + 1).value == '=IF(X10="逾期未完成","是","")'
     assert ws["F5"].comment.text == "已与民政局电话核实"
+    assert ws.cell(row=5, column=[c.value for c in ws[3]].index("协调员备注") + 1).value == "周五前电话督办"
+    assert [c.value for c in ws[3]][:len(TASK_COLUMNS)] == [h for _, h, _ in TASK_COLUMNS]  # none added twice
     assert abs(ws.column_dimensions["F"].width - 60) < 0.1
     assert (wb["我的笔记"]["A1"].value, wb["我的笔记"]["B2"].value) == ("下周督查", 3)
     rows = {row[0].value: row for row in ws.iter_rows(min_row=4) if row[0].value}
@@ -182,8 +188,9 @@ def test_a_master_saved_by_libreoffice_merges(setup, soffice, tmp_path):
     code, data = cli_json("merge", str(master), str(returns), "--round", ROUND)
     assert code == 0, data
     ws = load_workbook(master)["任务清单"]
-    assert ws.cell(row=4, column=25).value == "请加快进度" and ws["F5"].comment.text.strip() == "已与民政局电话核实"
-    assert ws.cell(row=10, column=26).value == '=IF(X10="逾期未完成","是","")'
+    mine = len(TASK_COLUMNS) + 1
+    assert ws.cell(row=4, column=mine).value == "请加快进度" and ws["F5"].comment.text.strip() == "已与民政局电话核实"
+    assert ws.cell(row=10, column=mine + 1).value == '=IF(X10="逾期未完成","是","")'
     rows = {row[0].value: row for row in ws.iter_rows(min_row=4) if row[0].value}
     assert rows["T16B41F7A"][23].value == "已完成"
 
@@ -193,15 +200,15 @@ def test_formulas_excel_shares_down_a_column_survive(setup):
     as its own formula."""
     master, returns = setup
     wb = load_workbook(master)
-    wb["任务清单"].cell(row=2, column=25, value="核对")
+    wb["任务清单"].cell(row=2, column=len(TASK_COLUMNS) + 1, value="核对")
     wb.save(master)
-    shared = ('<c r="Y3"><f t="shared" ref="Y3:Y5" si="0">B3&amp;"-"&amp;C3</f><v>x</v></c>'
+    shared = ('<c r="AA3"><f t="shared" ref="AA3:AA5" si="0">B3&amp;"-"&amp;C3</f><v>x</v></c>'
               '</row>')
     with zipfile.ZipFile(master) as zf:
         parts = {info.filename: zf.read(info) for info in zf.infolist()}
     sheet = parts["xl/worksheets/sheet1.xml"].decode()
     for r in (3, 4, 5):
-        cell = shared.replace("</row>", "") if r == 3 else f'<c r="Y{r}"><f t="shared" si="0"/><v>x</v></c>'
+        cell = shared.replace("</row>", "") if r == 3 else f'<c r="AA{r}"><f t="shared" si="0"/><v>x</v></c>'
         head, _, tail = sheet.partition(f'<row r="{r}"')
         body, _, rest = tail.partition("</row>")
         sheet = head + f'<row r="{r}"' + body + cell + "</row>" + rest
@@ -211,7 +218,7 @@ def test_formulas_excel_shares_down_a_column_survive(setup):
             zf.writestr(name, data)
     merge(master, [returns], ROUND)
     ws = load_workbook(master)["任务清单"]
-    assert [ws[f"Y{r}"].value for r in (3, 4, 5)] == ['=B3&"-"&C3', '=B4&"-"&C4', '=B5&"-"&C5']
+    assert [ws[f"AA{r}"].value for r in (3, 4, 5)] == ['=B3&"-"&C3', '=B4&"-"&C4', '=B5&"-"&C5']
 
 
 def test_a_lock_file_or_a_failure_leaves_the_master_byte_identical(setup, capsys, monkeypatch):
