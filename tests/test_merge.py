@@ -331,3 +331,34 @@ def test_yanta_states_at_the_end_of_a_round(tmp_path):
         ["已完成", "逾期未完成", "即将到期", "未报送"]
     early = merge(master, [returns], "2022年12月", as_of=dt.date(2022, 6, 30), dry_run=True)
     assert {t.task_id: t.status for t in early.plan}["T2040279C"] == "on_track"  # half a year before its due date
+
+
+def test_a_master_saved_as_xls_is_refused_untouched(setup, soffice, tmp_path, capsys):
+    master, returns = setup
+    old = convert(soffice, master, "xls", tmp_path / "xls")  # a coordinator's "save as" to the old format
+    before = old.read_bytes()
+    code, _, err = run(["merge", str(old), str(returns), "--round", ROUND], capsys)
+    assert code == 2 and "另存为" in err and ".xlsx" in err
+    assert old.read_bytes() == before
+
+
+def test_an_xlsm_master_keeps_its_macros(setup):
+    """A master the coordinator saved with macros (.xlsm): the VBA project goes back in byte for byte."""
+    master, returns = setup
+    xlsm = master.with_suffix(".xlsm")
+    project = bytes(range(256)) * 40  # the VBA project is carried as it is, never read
+    with zipfile.ZipFile(master) as zin, zipfile.ZipFile(xlsm, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"sheet.main+xml", b"sheet.macroEnabled.main+xml").replace(
+                    b"<Default Extension=\"xml\"", b"<Default Extension=\"bin\" ContentType=\"application/"
+                    b"vnd.ms-office.vbaProject\"/><Default Extension=\"xml\"")
+            zout.writestr(info, data)
+        zout.writestr("xl/vbaProject.bin", project)
+    result = merge(xlsm, [returns], ROUND)
+    assert result.merged_any
+    with zipfile.ZipFile(xlsm) as zf:
+        assert zf.read("xl/vbaProject.bin") == project
+        assert b"macroEnabled" in zf.read("[Content_Types].xml")
+    assert task_rows(xlsm)["T16B41F7A"]["当前状态"].value == "已完成"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from xltasks.actions.import_table import sha256_of
 from xltasks.actions.validate import expectation, validate
 from xltasks.core.config import Config, parse_config
+from xltasks.core.findings import SourceError, finding
 from xltasks.core.merge_plan import TaskResult, plan_merge
 from xltasks.core.reconcile import Reconciled, reconcile, reminder_text
 from xltasks.core.returns import safe_name_part
@@ -50,6 +52,18 @@ class MergeResult:
         }
 
 
+def _vba_parts(master: Path) -> tuple[bytes, bytes | None] | None:
+    """The macros of an .xlsm master (its VBA project and signature), to be written back with it."""
+    if master.suffix.lower() != ".xlsm":
+        return None
+    with zipfile.ZipFile(master) as zf:
+        names = zf.NameToInfo
+        if "xl/vbaProject.bin" not in names:
+            return None
+        signature = zf.read("xl/vbaProjectSignature.bin") if "xl/vbaProjectSignature.bin" in names else None
+        return zf.read("xl/vbaProject.bin"), signature
+
+
 def merge(master: Path, paths: list[Path], round_name: str, config: Config | None = None, *,
           as_of: dt.date | None = None, dry_run: bool = False, jobs: int | None = None,
           today: dt.date | None = None) -> MergeResult:
@@ -60,6 +74,9 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     config = config or parse_config(None)
     today = today or dt.date.today()
     master = Path(master)
+    if master.suffix.lower() not in (".xlsx", ".xlsm"):
+        kind = master.suffix.lower().lstrip(".") or "未知"
+        raise SourceError(finding("master.format", path=str(master), detail=kind))
     book, sheets = read_master_whole(master, config.aliases)
     expect = expectation(book, config.groups)
     shares = expect.shares
@@ -78,8 +95,9 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     leads = {t.task_id: "、".join(t.lead_units) for t in book.tasks}
     written = MergeWrite(round_name, as_of, config.status_labels, config.status_colors, sha, leads,
                          {t.task_id: t.content for t in book.tasks}, owing)
-    result.backup = write_atomically(master, lambda temp: update_master(sheets, temp, plan, reconciled, written),
-                                     replace=True)
+    macros = _vba_parts(master)
+    result.backup = write_atomically(master, lambda temp: update_master(sheets, temp, plan, reconciled, written,
+                                                                        macros), replace=True)
     result.reminder_path = master.with_name(f"{master.stem}-{safe_name_part(round_name)}-催办.txt")
     result.reminder_path.write_text(result.reminder + "\n", encoding="utf-8")
     return result

@@ -40,6 +40,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "master.missing-column": ("error", "总台账“{path}”的「{sheet}」表缺少“{field}”列，请恢复列名后再试。"),
     "master.duplicate-id": ("error", "总台账“{path}”{where}任务编号“{task_id}”与{detail}单元格重复，请删除重复行后再试。"),
     "master.no-tasks": ("error", "总台账“{path}”的「{sheet}」表中没有任务。"),
+    "master.format": ("error", "总台账“{path}”是{detail}格式，汇总要写回总台账，只能写.xlsx：请在Excel或WPS中“另存为”"
+                               "Excel工作簿（.xlsx）后，对新文件汇总。"),
     # What split noticed while sharing the tasks out: the files are still written.
     "split.group-no-members": ("warning", "牵头单位“{detail}”是单位组，但没有列出成员单位，已为它单独生成一份报送表，请转发给各成员单位；"
                                           "也可在总台账「单位名单」的“组成员”栏或配置文件[units.groups]中列出成员后重新下发。"),

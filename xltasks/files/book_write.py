@@ -10,6 +10,7 @@ Every string is written as a string: text from a return or a source that starts 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -194,8 +195,9 @@ def _write_plain(ws, sheet: SheetData, styles: Styles) -> None:
 
 
 def write_book(path: Path, sheets: list[tuple[SheetData, Layout | None]], colors: dict[str, str],
-               active: int = 0) -> None:
-    """Write the sheets, in order, to `path` (a temporary file that write_atomically moves into place)."""
+               active: int = 0, macros: tuple[bytes, bytes | None] | None = None) -> None:
+    """Write the sheets, in order, to `path` (a temporary file that write_atomically moves into place);
+    `macros` (an .xlsm's VBA project and its signature) go back in unchanged."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
@@ -203,6 +205,13 @@ def write_book(path: Path, sheets: list[tuple[SheetData, Layout | None]], colors
                                            "default_date_format": "yyyy-mm-dd"})
     try:
         styles = Styles(book, colors)
+        if macros:
+            project, signature = macros
+            if signature:
+                book.add_signed_vba_project(io.BytesIO(project), io.BytesIO(signature), project_is_stream=True,
+                                            signature_is_stream=True)
+            else:
+                book.add_vba_project(io.BytesIO(project), is_stream=True)
         for i, (sheet, layout) in enumerate(sheets):
             ws = book.add_worksheet(sheet.name)
             for (r, c), text in sheet.comments.items():  # before the rows: constant memory drops a later one

@@ -215,7 +215,7 @@ def _summary(plan: list[TaskResult], missing: list[str], w: MergeWrite) -> tuple
 
 
 def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], reconciled: Reconciled,
-                  w: MergeWrite) -> None:
+                  w: MergeWrite, macros: tuple[bytes, bytes | None] | None = None) -> None:
     """Write the master as read (`book`, every sheet) with the merge, to `target` (a temporary file that
     write_atomically moves)."""
     sheets = {sheet.name: sheet for sheet in book}
@@ -230,7 +230,7 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
                REGISTER_SHEET: layout_of(REGISTER_COLUMNS), MATRIX_SHEET: MATRIX_LAYOUT}
     ordered = [(summary, summary_layout)] + [(sheet, layouts.get(name)) for name, sheet in sheets.items()
                                              if name != SUMMARY_SHEET]
-    write_book(target, ordered, w.colors)
+    write_book(target, ordered, w.colors, macros=macros)
 
 
 def last_contacts(master: Path) -> dict[str, tuple[str, str]]:
