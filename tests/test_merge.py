@@ -152,6 +152,8 @@ def coordinator_edits(master: Path) -> None:
     for r in range(4, ws.max_row + 1):
         ws.cell(row=r, column=mine + 1, value=f'=IF(X{r}="逾期未完成","是","")')
     ws.cell(row=5, column=[c.value for c in ws[3]].index("协调员备注") + 1, value="周五前电话督办")
+    ws.cell(row=3, column=mine + 2, value="督办日期")
+    ws.cell(row=4, column=mine + 2, value=dt.date(2026, 11, 20)).number_format = "yyyy/m/d"
     ws["F5"].comment = Comment("已与民政局电话核实", "协调员")
     ws.column_dimensions["F"].width = 60
     mine = wb.create_sheet("我的笔记")
@@ -170,6 +172,7 @@ def test_the_coordinators_columns_notes_widths_and_sheets_survive(setup):
     mine = len(TASK_COLUMNS) + 1
     assert (ws.cell(row=3, column=mine).value, ws.cell(row=4, column=mine).value) == ("督办意见", "请加快进度")
     assert ws.cell(row=10, column=mine + 1).value == '=IF(X10="逾期未完成","是","")'
+    assert ws.cell(row=4, column=mine + 2).value == dt.datetime(2026, 11, 20)  # still a date, not 46346
     assert ws["F5"].comment.text == "已与民政局电话核实"
     assert ws.cell(row=5, column=[c.value for c in ws[3]].index("协调员备注") + 1).value == "周五前电话督办"
     assert [c.value for c in ws[3]][:len(TASK_COLUMNS)] == [h for _, h, _ in TASK_COLUMNS]  # none added twice
@@ -362,3 +365,16 @@ def test_an_xlsm_master_keeps_its_macros(setup):
         assert zf.read("xl/vbaProject.bin") == project
         assert b"macroEnabled" in zf.read("[Content_Types].xml")
     assert task_rows(xlsm)["T16B41F7A"]["当前状态"].value == "已完成"
+
+
+def test_another_offices_colours_are_one_config_change(setup, tmp_path):
+    master, returns = setup
+    config = tmp_path / "蓝黄红.toml"
+    config.write_text('[status.colors]\ndone = "BDD7EE"\non_track = "BDD7EE"\ndue_soon = "FFE699"\noverdue = "FF0000"\n',
+                      encoding="utf-8")
+    code, _ = cli_json("merge", str(master), str(returns), "--round", ROUND, "--config", str(config))
+    assert code == 0
+    colors = state_colors(master)
+    assert (colors["已完成"][0], colors["逾期未完成"][0], colors["未报送"][0]) == ("BDD7EE", "FF0000", "D9D9D9")
+    header = {c.value: c.fill.fgColor.rgb[-6:] for c in load_workbook(master)["汇总统计"][2] if c.value}
+    assert header["已完成"] == "BDD7EE" and header["逾期未完成"] == "FF0000"

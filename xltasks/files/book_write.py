@@ -72,6 +72,16 @@ class Styles:
                             for status, color in colors.items()}
 
 
+    def for_date(self, fmt, with_time: bool = False):
+        """A format that shows a date: `fmt` itself in a date column, else its look with a date number format
+        (a date in a coordinator's own column must not turn into 46000)."""
+        if fmt is self.plain:
+            return self.plain_datetime if with_time else self.plain_date
+        for (kind, tint), cell in self.cells.items():
+            if cell is fmt:
+                return fmt if kind == "date" else self.cells[("date", tint)]
+        return fmt
+
     def header_in(self, color: str):
         """The header look with another fill, made once per colour."""
         if color not in self._coloured:
@@ -97,12 +107,9 @@ def _write_value(ws, r: int, c: int, value: object, fmt, styles: Styles, formula
         if math.isfinite(value):
             ws.write_number(r, c, value, fmt)
     elif isinstance(value, (dt.datetime, dt.date)):
-        if fmt is styles.plain:
-            fmt = styles.plain_datetime if isinstance(value, dt.datetime) and value.time() != dt.time() \
-                else styles.plain_date
-        ws.write_datetime(r, c, value, fmt)
+        ws.write_datetime(r, c, value, styles.for_date(fmt, isinstance(value, dt.datetime) and value.time() != dt.time()))
     else:
-        ws.write_string(r, c, cell_text(value), fmt)  # never a formula, whatever it starts with
+        ws.write_string(r, c, cell_text(str(value)), fmt)  # a time or duration, as it reads
 
 
 def _setup_print(ws, layout: Layout, header_at: int) -> None:
