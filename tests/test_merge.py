@@ -196,6 +196,7 @@ def test_a_master_saved_by_libreoffice_merges(setup, soffice, tmp_path):
     assert ws.cell(row=10, column=mine + 1).value == '=IF(X10="逾期未完成","是","")'
     rows = {row[0].value: row for row in ws.iter_rows(min_row=4) if row[0].value}
     assert rows["T16B41F7A"][23].value == "已完成"
+    assert load_workbook(master)["_xltasks"].sheet_state == "veryHidden"  # LibreOffice had left it merely hidden
 
 
 def test_formulas_excel_shares_down_a_column_survive(setup):

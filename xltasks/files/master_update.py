@@ -20,8 +20,8 @@ from xltasks.files.book_write import NOTHING, Col, Layout, write_book
 from xltasks.files.master import (FINDING_COLUMNS, HELP_LAYOUT, ROSTER_COLUMNS, UNIT_COLUMNS, layout_of,
                                   task_layout)
 from xltasks.files.master_read import header_columns
-from xltasks.files.master_layout import (FINDING_SHEET, HEADER_ROW, HELP_SHEET, ROSTER_SHEET, TASK_COLUMNS,
-                                         TASK_SHEET, UNIT_SHEET)
+from xltasks.files.master_layout import (FINDING_SHEET, HEADER_ROW, HELP_SHEET, META_SHEET, ROSTER_SHEET,
+                                         TASK_COLUMNS, TASK_SHEET, UNIT_SHEET)
 
 HISTORY_SHEET, REGISTER_SHEET, MATRIX_SHEET, SUMMARY_SHEET = "历次进展", "报送记录", "报送情况", "汇总统计"
 HEADERS = {key: header for key, header, _ in TASK_COLUMNS}
@@ -219,6 +219,8 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
     """Write the master as read (`book`, every sheet) with the merge, to `target` (a temporary file that
     write_atomically moves)."""
     sheets = {sheet.name: sheet for sheet in book}
+    if META_SHEET in sheets:
+        sheets[META_SHEET].state = "veryHidden"  # LibreOffice saves it as merely hidden; it is ours to keep out of view
     _update_tasks(sheets[TASK_SHEET], plan, w.labels)
     sheets[HISTORY_SHEET] = _history(sheets.get(HISTORY_SHEET), plan, w)
     sheets[REGISTER_SHEET] = _register(sheets.get(REGISTER_SHEET), reconciled, w)
