@@ -379,3 +379,52 @@ def test_another_offices_colours_are_one_config_change(setup, tmp_path):
     assert (colors["已完成"][0], colors["逾期未完成"][0], colors["未报送"][0]) == ("BDD7EE", "FF0000", "D9D9D9")
     header = {c.value: c.fill.fgColor.rgb[-6:] for c in load_workbook(master)["汇总统计"][2] if c.value}
     assert header["已完成"] == "BDD7EE" and header["逾期未完成"] == "FF0000"
+
+
+def test_merging_only_todays_files_keeps_the_units_merged_before(setup, issued, tmp_path):
+    """Returns trickle in: merging just the new file must not undo the units merged yesterday."""
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    before = task_rows(master)
+    today = tmp_path / "today"
+    today.mkdir()
+    answer(issued["市新区管委会"], today / "新区.xlsx", "推进中", 40)
+    code, data = cli_json("merge", str(master), str(today / "新区.xlsx"), "--round", ROUND)
+    assert code == 0 and data["written"]
+    assert sorted(data["kept_units"]) == ["市住建局", "市民政局", "王益区政府"]
+    assert "市民政局" not in data["missing_units"] and "市新区管委会" not in data["missing_units"]
+    after = task_rows(master)
+    for task_id in ("T96C76C7B", "T16B41F7A"):  # 市民政局's and 市住建局's tasks as merged yesterday
+        assert [c.value for c in after[task_id].values()][13:24] == [c.value for c in before[task_id].values()][13:24]
+    assert after[TWO_LEADS]["进展情况"].value.count("【") == 2  # 王益区政府 (kept) and 市新区管委会 (new)
+    history = [r for r in load_workbook(master)["历次进展"].iter_rows(min_row=3, values_only=True)]
+    assert len(history) == 35 and next(r for r in history if r[1] == "T96C76C7B")[5] == 60
+    # a later return from a unit replaces its earlier one; an older one does not
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    later = answer(issued["市民政局"], newer / "民政局更正.xlsx", "推进中", 80, day=dt.date(2021, 6, 28))
+    merge(master, [later], ROUND)
+    assert task_rows(master)["T96C76C7B"]["完成进度(%)"].value == 80
+    result = merge(master, [returns / "民政局报送(1).xlsx"], ROUND)  # yesterday's file again: older, loses
+    assert [f.outcome for f in result.reconciled.files] == ["superseded"] and "市民政局" in result.reconciled.kept_units
+    assert task_rows(master)["T96C76C7B"]["完成进度(%)"].value == 80
+
+
+def test_a_round_written_another_way_is_the_same_round(setup):
+    master, returns = setup
+    code, data = cli_json("merge", str(master), str(returns), "--round", "2021年06月")
+    assert code == 0 and {f["outcome"] for f in data["files"]} == {"merged"}
+
+
+def test_nothing_for_this_round_leaves_the_master_untouched(setup, tmp_path, capsys):
+    master, returns = setup
+    before = master.read_bytes()
+    code, data = cli_json("merge", str(master), str(returns), "--round", "2021年7月")  # every file is June's
+    assert code == 1 and not data["written"] and {f["outcome"] for f in data["files"]} == {"ignored"}
+    assert master.read_bytes() == before
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = run(["merge", str(master), str(empty), "--round", ROUND], capsys)
+    assert code == 2 and "没有找到报送表" in err and master.read_bytes() == before
+    code, _, err = run(["merge", str(master), str(returns), "--round", " "], capsys)
+    assert code == 2 and "期次不能为空" in err and master.read_bytes() == before

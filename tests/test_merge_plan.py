@@ -20,14 +20,15 @@ TWO_LEADS = "T679CB1D6"  # 各区县政府 (four counties) / 市新区管委会,
 ROUND = "2021年6月"
 
 
-def answer(path: Path, out: Path, status: str = "推进中", progress: int = 50, coop: str = "") -> Path:
+def answer(path: Path, out: Path, status: str = "推进中", progress: int = 50, coop: str = "",
+           day: dt.date = dt.date(2021, 6, 25)) -> Path:
     from test_split import read_meta
 
     cells = read_meta(path)["header_cells"]
     wb = load_workbook(path)
     block = wb[cells["sheet"]]
     block[cells["reporter"]], block[cells["phone"]] = "李四", "0919-3188888"
-    block[cells["report_date"]] = dt.date(2021, 6, 25)
+    block[cells["report_date"]] = day
     for name in wb.sheetnames:
         ws = wb[name]
         if name not in (LEAD_SHEET, COOP_SHEET):

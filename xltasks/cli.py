@@ -39,8 +39,14 @@ def load_config(path: str | None) -> Config:
         return parse_config(None)
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CannotRun(f"无法读取配置文件“{path}”：{exc}") from exc
+    except FileNotFoundError as exc:
+        raise CannotRun(f"找不到配置文件“{path}”，请检查路径。") from exc
+    except IsADirectoryError as exc:
+        raise CannotRun(f"配置文件“{path}”是文件夹，这里需要一个 .toml 文件。") from exc
+    except UnicodeDecodeError as exc:
+        raise CannotRun(f"配置文件“{path}”不是UTF-8编码的文本，请用记事本另存为UTF-8后再试。") from exc
+    except OSError as exc:
+        raise CannotRun(f"无法读取配置文件“{path}”：{exc.strerror or exc}") from exc
     try:
         return parse_config(text)
     except ConfigError as exc:
@@ -298,23 +304,31 @@ def render_validate(result) -> None:
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def merge_command(master: Path, paths: tuple[Path, ...], round_name: str, as_of, dry_run: bool,
                   config_path: str | None, jobs: int | None, as_json: bool) -> None:
-    from xltasks.actions.merge import merge
+    from xltasks.actions.merge import NothingToMerge, merge
 
+    if not round_name.strip():
+        raise click.UsageError("Invalid value for '--round': 期次不能为空")
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise CannotRun(f"找不到“{missing[0]}”，请检查路径。")
     try:
-        result = merge(master, list(paths), round_name, load_config(config_path), as_of=as_of, dry_run=dry_run,
-                       jobs=jobs)
+        result = merge(master, list(paths), round_name.strip(), load_config(config_path), as_of=as_of,
+                       dry_run=dry_run, jobs=jobs)
     except SourceError as exc:
         raise CannotRun(f"总台账无法读取：{exc.finding.message}", exc.finding) from exc
     except WriteRefused as exc:
         raise CannotRun(f"总台账未改动：{exc}") from exc
+    except NothingToMerge as exc:
+        raise CannotRun(f"在“{exc}”中没有找到报送表（.xlsx、.xls、.ods 等），总台账未改动。") from exc
+    except OSError as exc:  # the temporary file or the move: a read-only folder, a full disk
+        raise CannotRun(f"总台账未改动：无法写入“{master.parent}”（{exc.strerror or exc}），请检查文件夹权限和磁盘空间。") \
+            from exc
     if as_json:
         emit_json(result.to_json())
     else:
         render_merge(result)
-    if not result.merged_any or any(f.outcome == "rejected" for f in result.reconciled.files):
+    if not (result.merged_any or result.reconciled.kept_units) or \
+            any(f.outcome == "rejected" for f in result.reconciled.files):
         sys.exit(EXIT_INPUT_ERRORS)
 
 
@@ -324,20 +338,29 @@ def render_merge(result) -> None:
     out = console()
     files = Counter(f.outcome for f in result.reconciled.files)
     states = Counter(t.status for t in result.plan)
-    out.print(f"[bold]{escape(result.round)} 汇总{'（试运行，未写入）' if result.dry_run else '完成'}[/]，状态日期 {result.as_of}")
+    done = "（试运行，未写入）" if result.dry_run else "完成" if result.written else "未写入"
+    out.print(f"[bold]{escape(result.round)} 汇总{done}[/]，状态日期 {result.as_of}")
     out.print(f"文件：已汇总{files['merged']}个，退回{files['rejected']}个，被替代{files['superseded']}个，"
               f"非本期{files['ignored']}个。")
     out.print("任务：" + "，".join(f"{result.labels[s]}{states[s]}项" for s in
                                     ("done", "on_track", "due_soon", "overdue", "not_reported", "rejected") if states[s]))
+    if result.reconciled.kept_units:
+        out.print(f"沿用本期此前已汇总的报送：{escape('、'.join(result.reconciled.kept_units))}")
     if result.reconciled.missing_units:
         out.print(f"[yellow]未报送单位：{escape('、'.join(result.reconciled.missing_units))}[/]")
     for f in result.reconciled.files:
         if f.outcome != "merged":
             out.print(f"{escape(Path(f.report.path).name)}：{escape(f.reason)}")
+    print_findings(out, result.warnings)
+    if not result.dry_run and not result.written:
+        out.print("[yellow]没有本期的报送表可汇总，总台账未改动。[/]请检查 --round 期次是否与报送表一致。")
     if result.backup:
         out.print(f"原总台账已备份为 {escape(str(result.backup))}")
     if result.reminder_path:
         out.print(f"催办清单：{escape(str(result.reminder_path))}")
+    if result.reminder_error:
+        out.print(f"[yellow]{escape(result.reminder_error)}[/]")
+        out.print(escape(result.reminder))
 
 
 @cli.command("demo", help=(

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from xltasks.actions.import_table import sha256_of
 from xltasks.actions.validate import expectation, validate
+from xltasks.core.answers import STORE_HEADER, STORE_SHEET, earlier_returns, load_store, store_row
 from xltasks.core.config import Config, parse_config
 from xltasks.core.findings import SourceError, finding
 from xltasks.core.merge_plan import TaskResult, plan_merge
 from xltasks.core.reconcile import Reconciled, reconcile, reminder_text
 from xltasks.core.returns import safe_name_part
-from xltasks.core.status import round_end
+from xltasks.core.status import round_end, same_round
 from xltasks.files.master_read import read_master_whole
 from xltasks.files.safe_write import write_atomically
 
@@ -31,6 +32,9 @@ class MergeResult:
     backup: Path | None = None
     reminder: str = ""
     reminder_path: Path | None = None
+    warnings: list = field(default_factory=list)  # the master's own findings (rows without a task ID, ...)
+    written: bool = False
+    reminder_error: str = ""
 
     @property
     def merged_any(self) -> bool:
@@ -47,6 +51,9 @@ class MergeResult:
             "files": [{"path": f.report.path, "unit": f.report.unit, "outcome": f.outcome, "reason": f.reason,
                        "differs": f.differs} for f in self.reconciled.files],
             "missing_units": self.reconciled.missing_units,
+            "kept_units": self.reconciled.kept_units,
+            "written": self.written,
+            "warnings": [f.to_dict() for f in self.warnings],
             "reminder": self.reminder,
             "reminder_file": str(self.reminder_path) if self.reminder_path else None,
         }
@@ -64,11 +71,16 @@ def _vba_parts(master: Path) -> tuple[bytes, bytes | None] | None:
         return zf.read("xl/vbaProject.bin"), signature
 
 
+class NothingToMerge(Exception):
+    """No return file at all under the given paths: the command has nothing to work on."""
+
+
 def merge(master: Path, paths: list[Path], round_name: str, config: Config | None = None, *,
           as_of: dt.date | None = None, dry_run: bool = False, jobs: int | None = None,
           today: dt.date | None = None) -> MergeResult:
-    """Validate every return, reconcile them by metadata, plan each task's state as of `as_of` (default: the end
-    of the period the round names, else today) and, unless `dry_run`, write the master atomically."""
+    """Validate every return, reconcile them by metadata (with the returns merged for this round before, kept in
+    the master), plan each task's state as of `as_of` (default: the end of the period the round names, else
+    today) and, unless `dry_run` or no file is for this round, write the master atomically."""
     from xltasks.files.master_update import MergeWrite, last_contacts, previous_texts, update_master
 
     config = config or parse_config(None)
@@ -81,23 +93,37 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     expect = expectation(book, config.groups)
     shares = expect.shares
     checked = validate(list(paths), expect, round_name, jobs=jobs, today=today)
+    if not checked.files:
+        raise NothingToMerge(", ".join(str(p) for p in paths))
     owing = [unit for unit, share in shares.items() if share.lead]
     mtimes = {r.path: Path(r.path).stat().st_mtime for r in checked.files if Path(r.path).is_file()}
-    reconciled = reconcile(checked.files, round_name, owing, mtimes)
+    stored = load_store(next((s.rows for s in sheets if s.name == STORE_SHEET), []))
+    for _, report, mtime in stored:
+        mtimes.setdefault(report.path, mtime)
+    reconciled = reconcile(checked.files, round_name, owing, mtimes, earlier_returns(stored, round_name))
     as_of = as_of or round_end(round_name) or today
     plan = plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days,
                       previous_texts(sheets, round_name, as_of))
-    result = MergeResult(master, round_name, as_of, plan, reconciled, config.status_labels, dry_run)
-    result.reminder = reminder_text(round_name, reconciled.missing_units, last_contacts(master))
-    if dry_run:
-        return result
+    result = MergeResult(master, round_name, as_of, plan, reconciled, config.status_labels, dry_run,
+                         warnings=book.findings)
+    result.reminder = reminder_text(round_name, reconciled.missing_units, last_contacts(sheets))
+    if dry_run or not any(f.outcome in ("merged", "rejected") for f in reconciled.files):
+        return result  # nothing for this round: the master stays as it is
     sha = {r.path: sha256_of(Path(r.path)) for r in checked.files if Path(r.path).is_file()}
     leads = {t.task_id: "、".join(t.lead_units) for t in book.tasks}
+    store = [STORE_HEADER, *(row for row in next((s.rows for s in sheets if s.name == STORE_SHEET), [])[1:]
+                             if row and not same_round(str(row[0]), round_name)),
+             *(store_row(round_name, report, mtimes.get(report.path, 0.0)) for report in reconciled.chosen.values())]
     written = MergeWrite(round_name, as_of, config.status_labels, config.status_colors, sha, leads,
-                         {t.task_id: t.content for t in book.tasks}, owing)
+                         {t.task_id: t.content for t in book.tasks}, owing, store)
     macros = _vba_parts(master)
     result.backup = write_atomically(master, lambda temp: update_master(sheets, temp, plan, reconciled, written,
                                                                         macros), replace=True)
-    result.reminder_path = master.with_name(f"{master.stem}-{safe_name_part(round_name)}-催办.txt")
-    result.reminder_path.write_text(result.reminder + "\n", encoding="utf-8")
+    result.written = True
+    reminder = master.with_name(f"{master.stem}-{safe_name_part(round_name)}-催办.txt")
+    try:
+        reminder.write_text(result.reminder + "\n", encoding="utf-8")
+        result.reminder_path = reminder
+    except OSError as exc:  # the master is written; a reminder file we cannot write must not read as a failure
+        result.reminder_error = f"催办清单未能写入“{reminder}”（{exc.strerror or exc}），内容见上。"
     return result

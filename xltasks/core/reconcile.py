@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from xltasks.core.status import same_round
 from xltasks.core.validation import ReturnReport
 
 OUTCOMES = ("merged", "rejected", "superseded", "ignored")
@@ -23,6 +24,7 @@ class Reconciled:
     chosen: dict[str, ReturnReport]   # unit -> the return merged for it
     rejected_units: set[str]          # units whose only returns had errors
     missing_units: list[str]          # units that owe a return and sent none
+    kept_units: list[str] = field(default_factory=list)  # units whose return merged earlier this round still stands
 
 
 def _order_key(report: ReturnReport, mtimes: dict[str, float]) -> tuple:
@@ -38,16 +40,23 @@ def _differences(a: ReturnReport, b: ReturnReport) -> list[str]:
     return ids
 
 
+def _same_return(a: ReturnReport, b: ReturnReport) -> bool:
+    return (a.created, a.header.get("report_date"), a.rows) == (b.created, b.header.get("report_date"), b.rows)
+
+
 def reconcile(reports: list[ReturnReport], round_name: str, owing: list[str],
-              mtimes: dict[str, float] | None = None) -> Reconciled:
+              mtimes: dict[str, float] | None = None, earlier: dict[str, ReturnReport] | None = None) -> Reconciled:
     """Sort the files of a merge into merged / rejected / superseded / ignored, and list who has not reported.
-    `owing` is the units expected to report this round, in the master's order."""
+    `owing` is the units expected to report this round, in the master's order. `earlier` holds, per unit, the
+    return merged for this round by an earlier run (kept in the master): it stands unless a later one arrives, so
+    merging only the files that came in today never drops those merged yesterday."""
     mtimes = mtimes or {}
+    earlier = earlier or {}
     outcomes: dict[str, FileOutcome] = {}
     valid_by_unit: dict[str, list[ReturnReport]] = {}
     sent: set[str] = set()
     for report in reports:
-        if report.unit and report.round and report.round != round_name:
+        if report.unit and report.round and not same_round(report.round, round_name):
             outcomes[report.path] = FileOutcome(report, "ignored", f"这是“{report.round}”期的报送表，不是本期的")
         elif not report.valid:
             errors = [f for f in report.findings if f.severity == "error"]
@@ -58,16 +67,27 @@ def reconcile(reports: list[ReturnReport], round_name: str, owing: list[str],
             valid_by_unit.setdefault(report.unit, []).append(report)
             sent.add(report.unit)
     chosen: dict[str, ReturnReport] = {}
-    for unit, candidates in valid_by_unit.items():
+    kept: list[str] = []
+    for unit in dict.fromkeys([*valid_by_unit, *earlier]):
+        candidates = valid_by_unit.get(unit, [])
+        stored = earlier.get(unit)
+        if stored is not None and not any(_same_return(c, stored) for c in candidates):
+            candidates = [*candidates, stored]  # the same return given again (from anywhere) is not a rival
         ordered = sorted(candidates, key=lambda r: _order_key(r, mtimes), reverse=True)
         winner = chosen[unit] = ordered[0]
-        outcomes[winner.path] = FileOutcome(winner, "merged")
+        if winner is stored:
+            kept.append(unit)
+            reason = f"本期此前已汇总了该单位更新的报送表：{stored.path}"
+        else:
+            outcomes[winner.path] = FileOutcome(winner, "merged")
+            reason = f"同一单位有更新的报送表：{winner.path}"
         for other in ordered[1:]:
-            outcomes[other.path] = FileOutcome(other, "superseded", f"同一单位有更新的报送表：{winner.path}",
-                                               _differences(other, winner))
+            if other is not stored:
+                outcomes[other.path] = FileOutcome(other, "superseded", reason, _differences(other, winner))
+    sent |= set(earlier)
     rejected_units = {o.report.unit for o in outcomes.values() if o.outcome == "rejected" and o.report.unit} - set(chosen)
     return Reconciled([outcomes[r.path] for r in reports], chosen, rejected_units,
-                      [unit for unit in owing if unit not in sent])
+                      [unit for unit in owing if unit not in sent], kept)
 
 
 def reminder_text(round_name: str, missing: list[str], contacts: dict[str, tuple[str, str]], due: str = "") -> str:

@@ -16,21 +16,41 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+def _period(round_name: str) -> tuple | None:
+    """("M", year, month) / ("Q", year, quarter) / ("H", year, half) / ("Y", year) for a round naming a period."""
+    text = unicodedata.normalize("NFKC", round_name).strip().upper()
+    if m := re.fullmatch(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*月?(份)?", text):
+        return ("M", int(m[1]), int(m[2])) if 1 <= int(m[2]) <= 12 else None
+    if m := re.fullmatch(r"(\d{4})\s*年?\s*(?:Q|第)?\s*([1-4一二三四])\s*(?:季度)?", text):
+        return "Q", int(m[1]), int(m[2]) if m[2].isdigit() else _CN_QUARTER[m[2]]
+    if m := re.fullmatch(r"(\d{4})\s*年?\s*(上|下)半年", text):
+        return "H", int(m[1]), 1 if m[2] == "上" else 2
+    if m := re.fullmatch(r"(\d{4})\s*年?(度)?", text):
+        return ("Y", int(m[1]))
+    return None
+
+
 def round_end(round_name: str) -> dt.date | None:
     """The last day of the period a round names ("2022-06", "2022年6月", "2022Q2", "2022年第二季度", "2022年上半年",
     "2022年"), or None when it names no period ("第3期")."""
-    text = unicodedata.normalize("NFKC", round_name).strip().upper()
-    if m := re.fullmatch(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*月?(份)?", text):
-        year, month = int(m[1]), int(m[2])
-        return _month_end(year, month) if 1 <= month <= 12 else None
-    if m := re.fullmatch(r"(\d{4})\s*年?\s*(?:Q|第)?\s*([1-4一二三四])\s*(?:季度)?", text):
-        quarter = int(m[2]) if m[2].isdigit() else _CN_QUARTER[m[2]]
-        return _month_end(int(m[1]), quarter * 3)
-    if m := re.fullmatch(r"(\d{4})\s*年?\s*(上|下)半年", text):
-        return _month_end(int(m[1]), 6 if m[2] == "上" else 12)
-    if m := re.fullmatch(r"(\d{4})\s*年?(度)?", text):
-        return dt.date(int(m[1]), 12, 31)
-    return None
+    period = _period(round_name)
+    if period is None:
+        return None
+    kind, year, *n = period
+    month = {"M": lambda: n[0], "Q": lambda: n[0] * 3, "H": lambda: 6 * n[0], "Y": lambda: 12}[kind]()
+    return _month_end(year, month)
+
+
+def same_round(a: str | None, b: str | None) -> bool:
+    """True when two round names mean the same round: "2021年6月", "2021年06月", "2021-06" and "2021.6" do;
+    names that are not periods ("第3期") must match apart from spaces and width."""
+    if a is None or b is None:
+        return False
+    pa, pb = _period(a), _period(b)
+    if pa or pb:
+        return pa == pb
+    fold = lambda name: re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))  # noqa: E731
+    return fold(a) == fold(b)
 
 
 def task_state(reported: str | None, due: dt.date | None, as_of: dt.date, warning_days: int) -> str:

@@ -18,6 +18,7 @@ from xltasks.core.normalise import normalise, shown
 from xltasks.core.returns import (COOP_SHEET, HEADER_SCHEMA, LEAD_SHEET, META_SHEET, ROW_SCHEMA, file_fingerprint, fold,
                                   meta_from_rows, row_fingerprint)
 from xltasks.core.schemas import gate, load_schema, validator
+from xltasks.core.status import same_round
 
 MAX_FINDINGS = 1000
 TASK_ID = re.compile(r"T[0-9A-F]{8}(-[0-9]+)?")
@@ -404,7 +405,7 @@ def validate_return(data: ReturnData, expect: Expectation | None = None, round_n
     report = ReturnReport(data.path, meta["unit"] if meta else "", meta["round"] if meta else "",
                           created=meta["created"] if meta else "")
     if meta:
-        if round_name and meta["round"] != round_name:
+        if round_name and not same_round(meta["round"], round_name):
             out.add("workbook.wrong-round", detail=meta["round"], expected=round_name)
         if expect and meta["programme_id"] != expect.programme_id:
             out.add("workbook.other-programme", detail=meta["programme"])

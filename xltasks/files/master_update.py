@@ -10,11 +10,14 @@ written back as they were read.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from xltasks.core.answers import STORE_SHEET
 from xltasks.core.merge_plan import TaskResult
 from xltasks.core.reconcile import Reconciled
+from xltasks.core.status import same_round
 from xltasks.files.book_read import SheetData
 from xltasks.files.book_write import NOTHING, Col, Layout, write_book
 from xltasks.files.master import (FINDING_COLUMNS, HELP_LAYOUT, ROSTER_COLUMNS, UNIT_COLUMNS, layout_of,
@@ -52,6 +55,7 @@ class MergeWrite:
     lead_units: dict[str, str]
     contents: dict[str, str]
     owing: list[str]
+    store: list[list[object]]  # the 已汇总 returns of every round (core/answers.py), this round's entries renewed
 
 
 def _date(value: object) -> object:
@@ -105,7 +109,7 @@ def previous_texts(book: list[SheetData], round_name: str, as_of: dt.date) -> di
     sheet = next((s for s in book if s.name == HISTORY_SHEET), None)
     latest: dict[str, tuple[dt.date, str]] = {}
     for row in _body(sheet):
-        if len(row) < 11 or str(row[0]) == round_name or row[6] in (None, ""):
+        if len(row) < 11 or same_round(str(row[0]), round_name) or row[6] in (None, ""):
             continue
         day = row[10].date() if isinstance(row[10], dt.datetime) else row[10]
         if not isinstance(day, dt.date) or day > as_of:
@@ -116,27 +120,64 @@ def previous_texts(book: list[SheetData], round_name: str, as_of: dt.date) -> di
     return {task_id: text for task_id, (_, text) in latest.items()}
 
 
+def _rebuild(old: SheetData | None, name: str, title: str, columns: list[tuple[str, str, float]],
+             keep: Callable[[list], bool], key: Callable[[list], tuple], new_rows: list[list]) -> SheetData:
+    """One of the merge's log sheets again: the old rows `keep` accepts, then `new_rows`. What a coordinator added
+    comes along: columns right of ours (their values follow a row by its `key`, so a note on a row of this round
+    survives merging the round again), notes on rows (by key too) and column widths."""
+    ours = len(columns)
+    header = [h for _, h, _ in columns]
+    extra_header = list(old.rows[HEADER_ROW - 1][ours:]) if old and len(old.rows) >= HEADER_ROW else []
+    rows: list[list] = []
+    positions: dict[tuple, int] = {}  # key -> the old row's index
+    extras: dict[tuple, list] = {}
+    for r, row in enumerate(old.rows[HEADER_ROW:] if old else [], start=HEADER_ROW):
+        if not row or row[0] in (None, ""):
+            continue
+        positions[key(row)] = r
+        extras[key(row)] = list(row[ours:])
+        if keep(row):
+            rows.append(list(row))
+    rows += [[*row, *extras.get(key(row), [])] for row in new_rows]
+    sheet = SheetData(name, [[title], [*header, *extra_header], *rows])
+    if old:
+        sheet.widths = old.widths
+        moved = {positions[key(row)]: r for r, row in enumerate(rows, start=HEADER_ROW) if key(row) in positions}
+        for (r, c), text in old.comments.items():
+            if r < HEADER_ROW or r in moved:
+                sheet.comments[(moved.get(r, r), c)] = text
+    return sheet
+
+
 def _history(sheet: SheetData | None, plan: list[TaskResult], w: MergeWrite) -> SheetData:
-    keep = [row for row in _body(sheet) if str(row[0]) != w.round_name]  # this round's rows are replaced
-    for result in plan:
-        a = result.answers
-        keep.append([w.round_name, result.task_id, w.lead_units.get(result.task_id, ""), w.labels[result.status],
-                     a.get("status"), a.get("progress"), a.get("progress_text"), a.get("problems"),
-                     a.get("reported_by"), _date(a.get("reported_on")), w.as_of])
-    return _table(HISTORY_SHEET, "历次进展（每期每项任务一行）", HISTORY_COLUMNS, keep)
+    new = [[w.round_name, result.task_id, w.lead_units.get(result.task_id, ""), w.labels[result.status],
+            result.answers.get("status"), result.answers.get("progress"), result.answers.get("progress_text"),
+            result.answers.get("problems"), result.answers.get("reported_by"),
+            _date(result.answers.get("reported_on")), w.as_of] for result in plan]
+    return _rebuild(sheet, HISTORY_SHEET, "历次进展（每期每项任务一行）", HISTORY_COLUMNS,
+                    lambda row: not same_round(str(row[0]), w.round_name),  # this round's rows are replaced
+                    lambda row: ("round", str(row[0]), str(row[1])) if not same_round(str(row[0]), w.round_name)
+                    else ("this", str(row[1])), new)
 
 
 def _register(sheet: SheetData | None, reconciled: Reconciled, w: MergeWrite) -> SheetData:
     received = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    this_run = {(w.round_name, o.report.path, w.sha256.get(o.report.path, "")) for o in reconciled.files}
-    keep = [row for row in _body(sheet) if len(row) < 9 or (str(row[1]), str(row[7]), str(row[8] or "")) not in this_run]
-    for outcome in reconciled.files:  # the same file merged again replaces its line
+
+    def key(row: list) -> tuple:  # a file is its content: the same file merged again, from anywhere, is one line
+        row = [*row, *[None] * (9 - len(row))]
+        round_key = "this" if same_round(str(row[1]), w.round_name) else str(row[1])
+        return (round_key, str(row[8] or "") or str(row[7]))
+
+    new = []
+    for outcome in reconciled.files:
         report = outcome.report
-        keep.append([received, report.round or w.round_name, report.unit or "（未识别）", OUTCOME_LABELS[outcome.outcome],
-                     sum(f.severity == "error" for f in report.findings),
-                     sum(f.severity == "warning" for f in report.findings), outcome.reason, report.path,
-                     w.sha256.get(report.path, ""), report.header.get("reporter"), report.header.get("phone")])
-    return _table(REGISTER_SHEET, "报送记录（收到的每一个文件）", REGISTER_COLUMNS, keep)
+        new.append([received, report.round or w.round_name, report.unit or "（未识别）", OUTCOME_LABELS[outcome.outcome],
+                    sum(f.severity == "error" for f in report.findings),
+                    sum(f.severity == "warning" for f in report.findings), outcome.reason, report.path,
+                    w.sha256.get(report.path, ""), report.header.get("reporter"), report.header.get("phone")])
+    this_run = {key(row) for row in new}
+    return _rebuild(sheet, REGISTER_SHEET, "报送记录（收到的每一个文件）", REGISTER_COLUMNS,
+                    lambda row: key(row) not in this_run, key, new)
 
 
 def _matrix(register: SheetData, owing: list[str]) -> SheetData:
@@ -148,6 +189,7 @@ def _matrix(register: SheetData, owing: list[str]) -> SheetData:
         round_name, unit, outcome = str(row[1]), str(row[2]), str(row[3])
         if outcome not in MATRIX_MARKS:
             continue
+        round_name = next((r for r in rounds if same_round(r, round_name)), round_name)  # "2021年06月" is "2021年6月"
         rounds += [round_name] if round_name not in rounds else []
         units += [unit] if unit not in units else []
         if marks.get((unit, round_name)) != "√":
@@ -225,6 +267,7 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
     sheets[HISTORY_SHEET] = _history(sheets.get(HISTORY_SHEET), plan, w)
     sheets[REGISTER_SHEET] = _register(sheets.get(REGISTER_SHEET), reconciled, w)
     sheets[MATRIX_SHEET] = _matrix(sheets[REGISTER_SHEET], w.owing)
+    sheets[STORE_SHEET] = SheetData(STORE_SHEET, w.store, "veryHidden")
     summary, summary_layout = _summary(plan, reconciled.missing_units, w)
     layouts = {TASK_SHEET: task_layout(w.labels), UNIT_SHEET: layout_of(UNIT_COLUMNS),
                ROSTER_SHEET: layout_of(ROSTER_COLUMNS), FINDING_SHEET: layout_of(FINDING_COLUMNS),
@@ -235,21 +278,13 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
     write_book(target, ordered, w.colors, macros=macros)
 
 
-def last_contacts(master: Path) -> dict[str, tuple[str, str]]:
+def last_contacts(book: list[SheetData]) -> dict[str, tuple[str, str]]:
     """unit -> (填报人, 联系电话) of its latest return in 报送记录, for the 催办 list."""
-    import python_calamine
-
-    book = python_calamine.CalamineWorkbook.from_path(str(master))
-    try:
-        if REGISTER_SHEET not in book.sheet_names:
-            return {}
-        rows = book.get_sheet_by_name(REGISTER_SHEET).to_python()
-    finally:
-        book.close()
+    register = next((sheet for sheet in book if sheet.name == REGISTER_SHEET), None)
     contacts: dict[str, tuple[str, str]] = {}
-    for row in sorted(rows[HEADER_ROW:], key=lambda r: str(r[0])):
-        if len(row) >= 11 and str(row[9]).strip():
+    for row in sorted(_body(register), key=lambda r: str(r[0])):
+        if len(row) >= 11 and str(row[9] or "").strip():
             phone = row[10]
-            phone = str(int(phone)) if isinstance(phone, float) else str(phone)
+            phone = str(int(phone)) if isinstance(phone, float) and phone.is_integer() else str(phone or "")
             contacts[str(row[2])] = (str(row[9]).strip(), phone.strip())
     return contacts
