@@ -428,3 +428,59 @@ def test_nothing_for_this_round_leaves_the_master_untouched(setup, tmp_path, cap
     assert code == 2 and "没有找到报送表" in err and master.read_bytes() == before
     code, _, err = run(["merge", str(master), str(returns), "--round", " "], capsys)
     assert code == 2 and "期次不能为空" in err and master.read_bytes() == before
+
+
+def test_formulas_at_the_edges_arrays_times_and_a_copied_label_survive(setup):
+    from openpyxl.comments import Comment
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    wb = load_workbook(master)
+    ws = wb["任务清单"]
+    ws["A40"] = "=COUNTA(A3:A37)"  # below the table, saved without a value
+    mine = len(TASK_COLUMNS) + 1
+    ws.cell(row=2, column=mine, value="当前状态")  # their own column under one of our labels
+    ws.cell(row=3, column=mine, value="协调员判定：滞后")
+    ws.cell(row=2, column=mine + 1, value="约谈时间")
+    ws.cell(row=3, column=mine + 1, value=dt.time(9, 30))
+    sheet = wb.create_sheet("统计")
+    sheet["A1"] = "n"
+    sheet["C5"] = '=IF(A1="y","是","")'  # its result is empty
+    sheet["B2"] = ArrayFormula("B2", '=SUM(IF(任务清单!X3:X37="逾期未完成",1,0))')
+    history = wb["历次进展"]
+    history.cell(row=2, column=12, value="协调员核实")
+    history.cell(row=3, column=12, value="已核实")
+    history["G3"].comment = Comment("与原件一致", "协调员")
+    wb.save(master)
+    for _ in range(2):
+        merge(master, [returns], ROUND)
+    wb = load_workbook(master)
+    ws = wb["任务清单"]
+    assert ws["A40"].value == "=COUNTA(A3:A37)"
+    assert (ws.cell(row=3, column=mine).value, ws.cell(row=3, column=24).value) == ("协调员判定：滞后", "逾期未完成")
+    assert ws.cell(row=3, column=mine + 1).value == dt.time(9, 30)
+    assert wb["统计"]["C5"].value == '=IF(A1="y","是","")'
+    array = wb["统计"]["B2"].value
+    assert isinstance(array, ArrayFormula) and array.text == '=SUM(IF(任务清单!X3:X37="逾期未完成",1,0))'
+    history = wb["历次进展"]
+    assert history.cell(row=2, column=12).value == "协调员核实"
+    first = next(r for r in history.iter_rows(min_row=3) if r[1].value == "T96C76C7B")
+    assert first[11].value == "已核实" and first[6].comment.text == "与原件一致"
+
+
+def test_a_libreoffice_lock_file_also_refuses(setup, capsys):
+    master, returns = setup
+    before = master.read_bytes()
+    master.with_name(f".~lock.{master.name}#").write_text("x", encoding="utf-8")
+    code, _, err = run(["merge", str(master), str(returns), "--round", ROUND], capsys)
+    assert code == 2 and "锁文件" in err and master.read_bytes() == before
+
+
+def test_the_same_file_from_another_folder_is_one_register_line(setup, tmp_path):
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    copy = Path(shutil.copytree(returns, tmp_path / "副本"))
+    merge(master, [copy], ROUND)
+    register = [r for r in load_workbook(master)["报送记录"].iter_rows(min_row=3, values_only=True)]
+    assert len(register) == 3 and all(str(r[7]).startswith(str(copy)) for r in register)

@@ -36,6 +36,7 @@ class SheetData:
     widths: dict[int, tuple[float | None, bool]] = field(default_factory=dict)  # column -> (width, hidden)
     comments: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> text
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> formula without "="
+    arrays: dict[tuple[int, int], tuple[int, int, bool]] = field(default_factory=dict)  # anchor -> end, dynamic
 
 
 def cell_position(ref: str) -> tuple[int, int]:
@@ -82,8 +83,10 @@ def _translate(formula: str, origin: str, target: str) -> str:
     return Translator("=" + formula, origin=origin).translate_formula(target)[1:]
 
 
-def _formulas(xml: bytes) -> dict[tuple[int, int], str]:
-    """Every formula cell's formula; cells sharing one (Excel's fill-down) get it translated to their position."""
+def _formulas(xml: bytes, arrays: dict[tuple[int, int], tuple[int, int, bool]] | None = None
+              ) -> dict[tuple[int, int], str]:
+    """Every formula cell's formula; cells sharing one (Excel's fill-down) get it translated to their position.
+    An array formula's anchor goes into `arrays` too: (last row, last column, dynamic?)."""
     found: dict[tuple[int, int], str] = {}
     shared: dict[str, tuple[str, str]] = {}
     for match in _FORMULA.finditer(xml):
@@ -100,7 +103,11 @@ def _formulas(xml: bytes) -> dict[tuple[int, int], str]:
             elif f.get("si", "") in shared:
                 base, origin = shared[f["si"]]
                 text = _translate(base, origin, ref)
-        if text and f.get("t") != "array":
+        if text and f.get("t") == "array" and arrays is not None:
+            first, _, last = f.get("ref", ref).partition(":")
+            end = cell_position(last) if _REF.fullmatch(last or "") else cell_position(ref)
+            arrays[cell_position(ref)] = (*end, "cm" in _attrs(cell.group(1)))  # cm: Excel 365's dynamic array
+        if text:
             found[cell_position(ref)] = text
     return found
 
@@ -143,6 +150,7 @@ class Extras:
     widths: dict[int, tuple[float | None, bool]]
     comments: dict[tuple[int, int], str]
     formulas: dict[tuple[int, int], str]
+    arrays: dict[tuple[int, int], tuple[int, int, bool]]
 
 
 def sheet_extras(zf: zipfile.ZipFile, check: Callable[[bytes, str], None] | None = None) -> dict[str, Extras]:
@@ -160,7 +168,9 @@ def sheet_extras(zf: zipfile.ZipFile, check: Callable[[bytes, str], None] | None
         xml = zf.read(part)
         if check:
             check(xml, html.unescape(name))
-        found[html.unescape(name)] = Extras(_widths(xml), _comments(zf, part), _formulas(xml) if b"<f" in xml else {})
+        arrays: dict[tuple[int, int], tuple[int, int, bool]] = {}
+        formulas = _formulas(xml, arrays) if b"<f" in xml else {}
+        found[html.unescape(name)] = Extras(_widths(xml), _comments(zf, part), formulas, arrays)
     return found
 
 
@@ -190,7 +200,8 @@ def read_book(path: Path, extras: dict[str, Extras] | None = None) -> list[Sheet
             extras = {}  # .xls/.ods: values only
     for name, extra in extras.items():
         if name in sheets:
-            sheets[name].widths, sheets[name].comments, sheets[name].formulas = \
-                extra.widths, extra.comments, extra.formulas
+            sheet = sheets[name]
+            sheet.widths, sheet.comments, sheet.formulas, sheet.arrays = \
+                extra.widths, extra.comments, extra.formulas, extra.arrays
     return list(sheets.values())
 

@@ -61,6 +61,7 @@ class Styles:
         self.plain = book.add_format(base)
         self.plain_date = book.add_format({**base, "num_format": "yyyy-mm-dd"})
         self.plain_datetime = book.add_format({**base, "num_format": "yyyy-mm-dd hh:mm"})
+        self.time = book.add_format({**base, "num_format": "hh:mm"})
         self._book, self._header = book, {**cell, "bold": True, "align": "center", "valign": "vcenter"}
         self._coloured: dict[str, object] = {}
         self.cells = {}
@@ -89,15 +90,29 @@ class Styles:
         return self._coloured[color]
 
 
-def _write_value(ws, r: int, c: int, value: object, fmt, styles: Styles, formula: str | None = None) -> None:
-    if formula is None and type(value) is str and value:
+def _cell(ws, sheet: SheetData, r: int, c: int, value: object, fmt, styles: Styles) -> None:
+    """One cell as it was: its formula (an array formula over its range) if it had one, else its value."""
+    formula = sheet.formulas.get((r, c)) if sheet.formulas else None
+    if formula is None:
+        _write_value(ws, r, c, value, fmt, styles)
+        return
+    shown = value if isinstance(value, (int, float, str, bool)) else ""  # Excel recalculates on opening
+    if (r, c) in sheet.arrays:
+        last_row, last_col, dynamic = sheet.arrays[(r, c)]
+        write = ws.write_dynamic_array_formula if dynamic else ws.write_array_formula
+        write(r, c, last_row, last_col, "=" + formula, fmt, shown)
+    else:
+        ws.write_formula(r, c, "=" + formula, fmt, shown)
+
+
+def _write_value(ws, r: int, c: int, value: object, fmt, styles: Styles) -> None:
+    if type(value) is str and value:
         ws.write_string(r, c, cell_text(value), fmt)  # never a formula, whatever it starts with
         return
     if value is NOTHING:
         return
-    if formula is not None:
-        shown = value if isinstance(value, (int, float, str, bool)) else 0
-        ws.write_formula(r, c, "=" + formula, fmt, shown)
+    if isinstance(value, dt.time):
+        ws.write_datetime(r, c, value, styles.time)
     elif value is None or value == "":
         if fmt is not styles.plain:
             ws.write_blank(r, c, None, fmt)
@@ -162,22 +177,21 @@ def _write_table(book, ws, sheet: SheetData, layout: Layout, styles: Styles) -> 
     for r, values in enumerate(rows):
         if r < at:
             for c, value in enumerate(values):
-                _write_value(ws, r, c, value, styles.title if r == 0 else styles.plain, styles,
-                             sheet.formulas.get((r, c)))
+                _cell(ws, sheet, r, c, value, styles.title if r == 0 else styles.plain, styles)
             continue
         if r == at:
             for c, header in enumerate(headers):
-                if header:
-                    _write_value(ws, r, c, values[c], header_formats[c], styles, sheet.formulas.get((r, c)))
+                if header or (r, c) in sheet.formulas:
+                    _cell(ws, sheet, r, c, values[c], header_formats[c], styles)
             continue
         n = len(values)
         if layout.heights:
             ws.set_row(r, row_height([(values[c], w) for c, w in shown if c < n and isinstance(values[c], str)]))
         for c in range(width):
             value = values[c] if c < n else None
-            if hidden[c] and value in (None, ""):
+            if hidden[c] and value in (None, "") and (r, c) not in sheet.formulas:
                 continue  # nobody sees it: no need for its border
-            _write_value(ws, r, c, value, formats[c], styles, sheet.formulas.get((r, c)))
+            _cell(ws, sheet, r, c, value, formats[c], styles)
     last = max(len(rows) - 1, at)
     if layout.state_header in headers and last > at:
         c = headers.index(layout.state_header)
@@ -198,7 +212,18 @@ def _write_plain(ws, sheet: SheetData, styles: Styles) -> None:
         ws.set_column(c, c, width if width is not None else 8.43, None, {"hidden": True} if hidden else {})
     for r, values in enumerate(sheet.rows):
         for c, value in enumerate(values):
-            _write_value(ws, r, c, value, styles.plain, styles, sheet.formulas.get((r, c)))
+            _cell(ws, sheet, r, c, value, styles.plain, styles)
+
+
+def _cover_formulas(sheet: SheetData) -> None:
+    """Grow the grid over every formula cell: a formula whose result is empty is not in the values calamine
+    gives, yet it must be written back."""
+    for r, c in sheet.formulas:
+        while len(sheet.rows) <= r:
+            sheet.rows.append([])
+        row = sheet.rows[r]
+        if len(row) <= c:
+            row.extend([None] * (c + 1 - len(row)))
 
 
 def write_book(path: Path, sheets: list[tuple[SheetData, Layout | None]], colors: dict[str, str],
@@ -220,6 +245,7 @@ def write_book(path: Path, sheets: list[tuple[SheetData, Layout | None]], colors
             else:
                 book.add_vba_project(io.BytesIO(project), is_stream=True)
         for i, (sheet, layout) in enumerate(sheets):
+            _cover_formulas(sheet)
             ws = book.add_worksheet(sheet.name)
             for (r, c), text in sheet.comments.items():  # before the rows: constant memory drops a later one
                 ws.write_comment(r, c, cell_text(text), {"author": "", "x_scale": 2, "y_scale": 2})

@@ -64,8 +64,10 @@ def header_columns(rows: list[list], path: str) -> tuple[int, dict[str, int]]:
     """The header row (0-based) and each known column's index, found by its label wherever it was moved."""
     by_label = {header: key for key, header in HEADERS.items()}
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        found = {by_label[_text(v).replace(" ", "")]: c for c, v in enumerate(row)
-                 if _text(v).replace(" ", "") in by_label}
+        found: dict[str, int] = {}
+        for c, v in enumerate(row):  # the first column with a label is ours: a later one is a coordinator's copy
+            if _text(v).replace(" ", "") in by_label:
+                found.setdefault(by_label[_text(v).replace(" ", "")], c)
         if "task_id" in found and "content" in found:
             for key in REQUIRED:
                 if key not in found:

@@ -23,8 +23,10 @@ class WriteRefused(Exception):
 
 
 def lock_file(path: Path) -> Path | None:
-    """Excel's and WPS's owner file (~$name.xlsx) beside a workbook means someone has it open."""
-    for candidate in (path.with_name("~$" + path.name), path.with_name("~$" + path.name[2:])):
+    """Excel's and WPS's owner file (~$name.xlsx), or LibreOffice's (.~lock.name.xlsx#), beside a workbook means
+    someone has it open."""
+    for candidate in (path.with_name("~$" + path.name), path.with_name("~$" + path.name[2:]),
+                      path.with_name(f".~lock.{path.name}#")):
         if candidate.exists():
             return candidate
     return None
@@ -69,7 +71,8 @@ def write_atomically(path: Path, save: Callable[[Path], None], *, replace: bool)
         raise WriteRefused(f"“{path}”已存在。为避免覆盖已有总台账，请换一个文件名，或加 --force 覆盖（原文件会自动备份）。")
     lock = lock_file(path)
     if lock:
-        raise WriteRefused(f"“{path.name}”正在被打开（发现锁文件“{lock.name}”），请先在Excel/WPS中关闭后再试。")
+        raise WriteRefused(f"“{path.name}”正在被打开（发现锁文件“{lock.name}”），请先在Excel/WPS/LibreOffice中关闭后再试。"
+                           "如确认没有打开，可删除该锁文件。")
     fd, temp_name = tempfile.mkstemp(prefix=".xltasks-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     temp = Path(temp_name)
