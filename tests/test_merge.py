@@ -484,3 +484,27 @@ def test_the_same_file_from_another_folder_is_one_register_line(setup, tmp_path)
     merge(master, [copy], ROUND)
     register = [r for r in load_workbook(master)["报送记录"].iter_rows(min_row=3, values_only=True)]
     assert len(register) == 3 and all(str(r[7]).startswith(str(copy)) for r in register)
+
+
+def test_named_ranges_and_hyperlinks_survive(setup):
+    from openpyxl.workbook.defined_name import DefinedName
+
+    master, returns = setup
+    wb = load_workbook(master)
+    notes = wb.create_sheet("督办台账")
+    for r, score in enumerate((3, 4, 5), start=1):
+        notes[f"A{r}"] = score
+    notes["B1"] = "=SUM(分值区)"
+    wb.defined_names["分值区"] = DefinedName("分值区", attr_text="督办台账!$A$1:$A$3")
+    notes["C1"] = "政策原文"
+    notes["C1"].hyperlink = "http://www.tongchuan.gov.cn/"
+    notes["C2"] = "看任务清单"
+    notes["C2"].hyperlink = "#任务清单!A3"
+    wb.save(master)
+    merge(master, [returns], ROUND)
+    wb = load_workbook(master)
+    assert wb.defined_names["分值区"].attr_text == "督办台账!$A$1:$A$3"
+    notes = wb["督办台账"]
+    assert notes["B1"].value == "=SUM(分值区)"
+    assert (notes["C1"].value, notes["C1"].hyperlink.target) == ("政策原文", "http://www.tongchuan.gov.cn/")
+    assert notes["C2"].hyperlink.location == "任务清单!A3"

@@ -89,7 +89,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     if master.suffix.lower() not in (".xlsx", ".xlsm"):
         kind = master.suffix.lower().lstrip(".") or "未知"
         raise SourceError(finding("master.format", path=str(master), detail=kind))
-    book, sheets = read_master_whole(master, config.aliases)
+    book, sheets, names = read_master_whole(master, config.aliases)
     expect = expectation(book, config.groups)
     shares = expect.shares
     checked = validate(list(paths), expect, round_name, jobs=jobs, today=today)
@@ -118,7 +118,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
                          {t.task_id: t.content for t in book.tasks}, owing, store)
     macros = _vba_parts(master)
     result.backup = write_atomically(master, lambda temp: update_master(sheets, temp, plan, reconciled, written,
-                                                                        macros), replace=True)
+                                                                        macros, names), replace=True)
     result.written = True
     reminder = master.with_name(f"{master.stem}-{safe_name_part(round_name)}-催办.txt")
     try:

@@ -25,6 +25,8 @@ _COL = re.compile(rb"<col\b([^>]*)/?>")
 _COMMENT = re.compile(rb'<comment\b[^>]*?\bref="([A-Z]+[0-9]+)"[^>]*>(.*?)</comment>', re.S)
 _TEXT = re.compile(rb"<t\b[^>]*>(.*?)</t>|<t\b[^>]*/>", re.S)
 _REF = re.compile(r"([A-Z]+)([0-9]+)")
+_HYPERLINK = re.compile(rb"<hyperlink\b([^>]*)/?>")
+_DEFINED_NAME = re.compile(r"<definedName\b([^>]*)>(.*?)</definedName>", re.S)
 
 
 @dataclass
@@ -37,6 +39,7 @@ class SheetData:
     comments: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> text
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> formula without "="
     arrays: dict[tuple[int, int], tuple[int, int, bool]] = field(default_factory=dict)  # anchor -> end, dynamic
+    links: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> URL, or "internal:Sheet!A1"
 
 
 def cell_position(ref: str) -> tuple[int, int]:
@@ -54,8 +57,8 @@ def _attrs(text: str | bytes) -> dict[str, str]:
     return {k: html.unescape(v) for k, v in _ATTR.findall(text)}
 
 
-def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
-    """Id -> (type, part) of a part's relationships."""
+def _rels(zf: zipfile.ZipFile, part: str, external: dict[str, str] | None = None) -> dict[str, tuple[str, str]]:
+    """Id -> (type, part) of a part's relationships; external targets (a hyperlink's address) go to `external`."""
     path = PurePosixPath(part)
     rels_part = str(path.parent / "_rels" / f"{path.name}.rels")
     if rels_part not in zf.NameToInfo:
@@ -64,7 +67,11 @@ def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     for match in _REL.finditer(zf.read(rels_part).decode("utf-8", "replace")):
         a = _attrs(match.group(1))
         target = a.get("Target", "")
-        if a.get("TargetMode") == "External" or not target:
+        if a.get("TargetMode") == "External":
+            if external is not None and target:
+                external[a.get("Id", "")] = target
+            continue
+        if not target:
             continue
         resolved = target.lstrip("/") if target.startswith("/") else str(path.parent / target)
         parts: list[str] = []
@@ -132,9 +139,9 @@ def _widths(xml: bytes) -> dict[int, tuple[float | None, bool]]:
     return found
 
 
-def _comments(zf: zipfile.ZipFile, part: str) -> dict[tuple[int, int], str]:
+def _comments(zf: zipfile.ZipFile, part: str, external: dict[str, str] | None = None) -> dict[tuple[int, int], str]:
     found = {}
-    for kind, target in _rels(zf, part).values():
+    for kind, target in _rels(zf, part, external).values():
         if kind != "comments" or target not in zf.NameToInfo:
             continue
         for ref, body in _COMMENT.findall(zf.read(target)):
@@ -151,6 +158,48 @@ class Extras:
     comments: dict[tuple[int, int], str]
     formulas: dict[tuple[int, int], str]
     arrays: dict[tuple[int, int], tuple[int, int, bool]]
+    links: dict[tuple[int, int], str]
+
+
+def _links(xml: bytes, external: dict[str, str]) -> dict[tuple[int, int], str]:
+    found = {}
+    tail = xml[xml.rfind(b"</sheetData>"):] if b"</sheetData>" in xml else b""
+    for match in _HYPERLINK.finditer(tail):
+        a = _attrs(match.group(1))
+        ref = a.get("ref", "").split(":")[0]
+        if not _REF.fullmatch(ref):
+            continue
+        rel_id = a.get("id", "")  # r:id
+        if rel_id in external:
+            target = external[rel_id]
+            if target.startswith("#"):
+                target = "internal:" + target[1:]  # a place in this workbook, written as an address
+            elif not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", target):
+                target = "external:" + target  # a file beside the workbook ("附件/通知.docx")
+            found[cell_position(ref)] = target
+        elif a.get("location"):
+            found[cell_position(ref)] = "internal:" + a["location"]
+    return found
+
+
+def defined_names(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(name, formula) of the workbook's defined names, a sheet's own ones as "Sheet!name"; Excel's built-in ones
+    (print titles, filters) are left out: the writer sets its own."""
+    if "xl/workbook.xml" not in zf.NameToInfo:
+        return []
+    book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    sheets = [html.unescape(name) for name, _ in _SHEET.findall(book)]
+    names = []
+    for attrs, text in _DEFINED_NAME.findall(book):
+        a = _attrs(attrs)
+        name, formula = a.get("name", ""), html.unescape(text).strip()
+        if not name or name.startswith("_xlnm.") or not formula or "#REF!" in formula:
+            continue
+        local = a.get("localSheetId")
+        if local is not None and local.isdigit() and int(local) < len(sheets):
+            name = "'" + sheets[int(local)].replace("'", "''") + "'!" + name
+        names.append((name, formula))
+    return names
 
 
 def sheet_extras(zf: zipfile.ZipFile, check: Callable[[bytes, str], None] | None = None) -> dict[str, Extras]:
@@ -170,7 +219,10 @@ def sheet_extras(zf: zipfile.ZipFile, check: Callable[[bytes, str], None] | None
             check(xml, html.unescape(name))
         arrays: dict[tuple[int, int], tuple[int, int, bool]] = {}
         formulas = _formulas(xml, arrays) if b"<f" in xml else {}
-        found[html.unescape(name)] = Extras(_widths(xml), _comments(zf, part), formulas, arrays)
+        external: dict[str, str] = {}
+        comments = _comments(zf, part, external)
+        links = _links(xml, external) if b"<hyperlink" in xml else {}
+        found[html.unescape(name)] = Extras(_widths(xml), comments, formulas, arrays, links)
     return found
 
 
@@ -201,7 +253,7 @@ def read_book(path: Path, extras: dict[str, Extras] | None = None) -> list[Sheet
     for name, extra in extras.items():
         if name in sheets:
             sheet = sheets[name]
-            sheet.widths, sheet.comments, sheet.formulas, sheet.arrays = \
-                extra.widths, extra.comments, extra.formulas, extra.arrays
+            sheet.widths, sheet.comments, sheet.formulas, sheet.arrays, sheet.links = \
+                extra.widths, extra.comments, extra.formulas, extra.arrays, extra.links
     return list(sheets.values())
 

@@ -94,7 +94,9 @@ def _cell(ws, sheet: SheetData, r: int, c: int, value: object, fmt, styles: Styl
     """One cell as it was: its formula (an array formula over its range) if it had one, else its value."""
     formula = sheet.formulas.get((r, c)) if sheet.formulas else None
     if formula is None:
-        _write_value(ws, r, c, value, fmt, styles)
+        link = sheet.links.get((r, c)) if sheet.links else None
+        if link is None or not _write_link(ws, r, c, link, value, fmt):
+            _write_value(ws, r, c, value, fmt, styles)  # no link, or one Excel would refuse: the value alone
         return
     shown = value if isinstance(value, (int, float, str, bool)) else ""  # Excel recalculates on opening
     if (r, c) in sheet.arrays:
@@ -103,6 +105,13 @@ def _cell(ws, sheet: SheetData, r: int, c: int, value: object, fmt, styles: Styl
         write(r, c, last_row, last_col, "=" + formula, fmt, shown)
     else:
         ws.write_formula(r, c, "=" + formula, fmt, shown)
+
+
+def _write_link(ws, r: int, c: int, link: str, value: object, fmt) -> bool:
+    try:
+        return ws.write_url(r, c, link, fmt, string=cell_text(str(value)) if value not in (None, "") else None) >= 0
+    except ValueError:  # an address xlsxwriter cannot write (an unknown scheme)
+        return False
 
 
 def _write_value(ws, r: int, c: int, value: object, fmt, styles: Styles) -> None:
@@ -227,9 +236,10 @@ def _cover_formulas(sheet: SheetData) -> None:
 
 
 def write_book(path: Path, sheets: list[tuple[SheetData, Layout | None]], colors: dict[str, str],
-               active: int = 0, macros: tuple[bytes, bytes | None] | None = None) -> None:
+               active: int = 0, macros: tuple[bytes, bytes | None] | None = None,
+               names: list[tuple[str, str]] = ()) -> None:
     """Write the sheets, in order, to `path` (a temporary file that write_atomically moves into place);
-    `macros` (an .xlsm's VBA project and its signature) go back in unchanged."""
+    `macros` (an .xlsm's VBA project and its signature) go back in unchanged, and the workbook's defined `names`."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
@@ -237,6 +247,8 @@ def write_book(path: Path, sheets: list[tuple[SheetData, Layout | None]], colors
                                            "default_date_format": "yyyy-mm-dd"})
     try:
         styles = Styles(book, colors)
+        for name, formula in names:
+            book.define_name(name, "=" + formula)  # one Excel would refuse is left out, with xlsxwriter's warning
         if macros:
             project, signature = macros
             if signature:

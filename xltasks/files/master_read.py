@@ -15,7 +15,7 @@ from xltasks.core.grid import a1
 from xltasks.core.units import split_units
 from xltasks.files.master_layout import MASTER_FORMAT, META_SHEET, TASK_COLUMNS, TASK_SHEET, UNIT_SHEET
 from xltasks.files.safe_write import ILLEGAL_CHARACTERS_RE
-from xltasks.files.book_read import Extras, SheetData, read_book, sheet_extras
+from xltasks.files.book_read import Extras, SheetData, defined_names, read_book, sheet_extras
 from xltasks.files.sniff import check_extent, sniff
 
 HEADERS = {key: header for key, header, _ in TASK_COLUMNS}
@@ -184,14 +184,18 @@ def read_master(path: Path, aliases: dict[str, str] | None = None,
     return MasterBook(path, meta, tasks, groups, aliases, findings)
 
 
-def read_master_whole(path: Path, aliases: dict[str, str] | None = None) -> tuple[MasterBook, list[SheetData]]:
-    """The master and all its sheets, read once (one snapshot), for a command that writes the master again."""
+def read_master_whole(path: Path, aliases: dict[str, str] | None = None
+                      ) -> tuple[MasterBook, list[SheetData], list[tuple[str, str]]]:
+    """The master, all its sheets and its defined names, read once (one snapshot), for a command that writes the
+    master again."""
     path = Path(path)
     shown = str(path)
     extras: dict[str, Extras] = {}
+    names: list[tuple[str, str]] = []
 
     def inspect(zf) -> None:
         extras.update(sheet_extras(zf, lambda xml, name: check_extent(xml, name, shown)))
+        names.extend(defined_names(zf))
 
     if sniff(path, inspect) == "docx":
         raise SourceError(finding("master.not-xltasks", path=shown, detail="这是Word文档"))
@@ -200,7 +204,7 @@ def read_master_whole(path: Path, aliases: dict[str, str] | None = None) -> tupl
     except Exception as exc:  # noqa: BLE001 - a broken master is a finding, not a traceback
         raise SourceError(finding("source.corrupt", path=shown, detail=f"{type(exc).__name__}: {str(exc)[:120]}")) \
             from exc
-    return read_master(path, aliases, {sheet.name: sheet.rows for sheet in sheets}), sheets
+    return read_master(path, aliases, {sheet.name: sheet.rows for sheet in sheets}), sheets, names
 
 
 def _read_sheets(names: list[str], rows_of: Callable[[str], list[list]],

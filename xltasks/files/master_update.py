@@ -257,7 +257,8 @@ def _summary(plan: list[TaskResult], missing: list[str], w: MergeWrite) -> tuple
 
 
 def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], reconciled: Reconciled,
-                  w: MergeWrite, macros: tuple[bytes, bytes | None] | None = None) -> None:
+                  w: MergeWrite, macros: tuple[bytes, bytes | None] | None = None,
+                  names: list[tuple[str, str]] = ()) -> None:
     """Write the master as read (`book`, every sheet) with the merge, to `target` (a temporary file that
     write_atomically moves)."""
     sheets = {sheet.name: sheet for sheet in book}
@@ -275,7 +276,7 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
                REGISTER_SHEET: layout_of(REGISTER_COLUMNS), MATRIX_SHEET: MATRIX_LAYOUT}
     ordered = [(summary, summary_layout)] + [(sheet, layouts.get(name)) for name, sheet in sheets.items()
                                              if name != SUMMARY_SHEET]
-    write_book(target, ordered, w.colors, macros=macros)
+    write_book(target, ordered, w.colors, macros=macros, names=names)
 
 
 def last_contacts(book: list[SheetData]) -> dict[str, tuple[str, str]]:
