@@ -508,3 +508,40 @@ def test_named_ranges_and_hyperlinks_survive(setup):
     assert notes["B1"].value == "=SUM(分值区)"
     assert (notes["C1"].value, notes["C1"].hyperlink.target) == ("政策原文", "http://www.tongchuan.gov.cn/")
     assert notes["C2"].hyperlink.location == "任务清单!A3"
+
+
+def test_a_master_whose_sheets_together_are_too_wide_is_refused(setup, capsys):
+    """Each sheet just under the limit (a cell at XFD300), thirty of them: a 50 KB file that would need gigabytes."""
+    master, returns = setup
+    wb = load_workbook(master)
+    for i in range(30):
+        wb.create_sheet(f"宽{i}").cell(row=300, column=16384, value=1)
+    wb.save(master)
+    before = master.read_bytes()
+    code, _, err = run(["merge", str(master), str(returns), "--round", ROUND, "--dry-run"], capsys)
+    assert code == 2 and "范围异常" in err and master.read_bytes() == before
+
+
+def test_a_read_only_master_or_a_renamed_task_sheet_is_refused_untouched(setup, capsys):
+    master, returns = setup
+    before = master.read_bytes()
+    master.chmod(0o444)
+    try:
+        code, _, err = run(["merge", str(master), str(returns), "--round", ROUND], capsys)
+    finally:
+        master.chmod(0o644)
+    assert code == 2 and "只读" in err and master.read_bytes() == before
+    wb = load_workbook(master)
+    wb["任务清单"].title = "任务清单(1)"
+    wb.save(master)
+    code, _, err = run(["merge", str(master), str(returns), "--round", ROUND], capsys)
+    err = err.replace("\n", "")  # the console wraps long lines
+    assert code == 2 and "改回「任务清单」" in err and "xltasks import" not in err
+
+
+def test_xls_content_under_an_xlsx_name_is_refused(setup, soffice, tmp_path, capsys):
+    master, returns = setup
+    disguised = tmp_path / "总台账改名.xlsx"
+    disguised.write_bytes(convert(soffice, master, "xls", tmp_path / "xls").read_bytes())
+    code, _, err = run(["merge", str(disguised), str(returns), "--round", ROUND], capsys)
+    assert code == 2 and ".xls" in err and "另存为" in err.replace("\n", "")

@@ -14,8 +14,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "source.missing": ("error", "找不到文件“{path}”，请检查路径是否正确。"),
     "source.not-a-file": ("error", "“{path}”不是文件（可能是文件夹）。"),
     "source.empty": ("error", "文件“{path}”是空文件（0字节），请重新获取原件。"),
-    "source.unsupported": ("error", "文件“{path}”不是可导入的表格：请提供 .xlsx、.xls、.xlsb、.ods 或 .docx 文件。"),
-    "source.encrypted": ("error", "文件“{path}”设置了打开密码，无法读取。请在Excel/WPS中取消密码后另存，再导入。"),
+    "source.unsupported": ("error", "文件“{path}”不是xltasks能读的表格（只读 .xlsx、.xls、.xlsb、.ods，任务分解表还可以是 .docx）。"),
+    "source.encrypted": ("error", "文件“{path}”设置了打开密码，无法读取。请在Excel/WPS中取消密码后另存，再重试。"),
     "source.corrupt": ("error", "文件“{path}”已损坏或不完整（{detail}），请重新获取或在Excel/WPS中重新保存该文件。"),
     "source.too-large": ("error", "文件“{path}”过大或范围异常（{detail}），疑似异常文件，已停止读取。"),
     "source.hostile": ("error", "文件“{path}”含有不安全的内容（{detail}），已停止读取。"),
@@ -40,6 +40,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "master.missing-column": ("error", "总台账“{path}”的「{sheet}」表缺少“{field}”列，请恢复列名后再试。"),
     "master.duplicate-id": ("error", "总台账“{path}”{where}任务编号“{task_id}”与{detail}单元格重复，请删除重复行后再试。"),
     "master.no-tasks": ("error", "总台账“{path}”的「{sheet}」表中没有任务。"),
+    "master.missing-sheet": ("error", "总台账“{path}”中没有「{sheet}」表。如果改过表名，请改回「{sheet}」后再试。"),
     "master.format": ("error", "总台账“{path}”是{detail}格式，汇总要写回总台账，只能写.xlsx：请在Excel或WPS中“另存为”"
                                "Excel工作簿（.xlsx）后，对新文件汇总。"),
     # What split noticed while sharing the tasks out: the files are still written.

@@ -16,7 +16,7 @@ from xltasks.core.units import split_units
 from xltasks.files.master_layout import MASTER_FORMAT, META_SHEET, TASK_COLUMNS, TASK_SHEET, UNIT_SHEET
 from xltasks.files.safe_write import ILLEGAL_CHARACTERS_RE
 from xltasks.files.book_read import Extras, SheetData, defined_names, read_book, sheet_extras
-from xltasks.files.sniff import check_extent, sniff
+from xltasks.files.sniff import ExtentBudget, sniff
 
 HEADERS = {key: header for key, header, _ in TASK_COLUMNS}
 REQUIRED = ("task_id", "content", "lead_units")
@@ -194,11 +194,14 @@ def read_master_whole(path: Path, aliases: dict[str, str] | None = None
     names: list[tuple[str, str]] = []
 
     def inspect(zf) -> None:
-        extras.update(sheet_extras(zf, lambda xml, name: check_extent(xml, name, shown)))
+        extras.update(sheet_extras(zf, ExtentBudget(shown).check))
         names.extend(defined_names(zf))
 
-    if sniff(path, inspect) == "docx":
+    kind = sniff(path, inspect)
+    if kind == "docx":
         raise SourceError(finding("master.not-xltasks", path=shown, detail="这是Word文档"))
+    if kind != "xlsx":  # .xls content under an .xlsx name: written back as .xlsx it would be a different file
+        raise SourceError(finding("master.format", path=shown, detail=f".{kind}（扩展名却是{path.suffix}）"))
     try:
         sheets = read_book(path, extras)
     except Exception as exc:  # noqa: BLE001 - a broken master is a finding, not a traceback
@@ -218,6 +221,6 @@ def _read_sheets(names: list[str], rows_of: Callable[[str], list[list]],
     if not re.fullmatch(r"[0-9a-f]{64}", meta.get("source_sha256", "")):
         raise SourceError(finding("master.not-xltasks", path=shown, detail="标识表中的来源指纹缺失或被改动"))
     if TASK_SHEET not in names:
-        raise SourceError(finding("master.not-xltasks", path=shown, detail=f"缺少「{TASK_SHEET}」表"))
+        raise SourceError(finding("master.missing-sheet", path=shown, sheet=TASK_SHEET))
     groups, aliases = ({}, {}) if UNIT_SHEET not in names else _units(rows_of(UNIT_SHEET))
     return meta, groups, aliases, rows_of(TASK_SHEET)

@@ -126,6 +126,7 @@ def sniff(path: Path, inspect: Callable[[zipfile.ZipFile], None] | None = None) 
 
 MAX_SHEET_CELLS = 5_000_000
 MAX_COLUMNS = 16_384
+MAX_BOOK_CELLS = 20_000_000
 _ROW_TAG = re.compile(rb'<row\b[^>]*?\br="([0-9]+)"')
 # A cell with content (a value, inline text or a formula); empty styled cells (LibreOffice writes a million of
 # them) do not count: calamine sizes its grid by the cells that hold something.
@@ -140,24 +141,40 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def check_extent(xml: bytes, sheet: str, path: str) -> None:
+def check_extent(xml: bytes, sheet: str, path: str) -> int:
     """Refuse a sheet whose last cell lies far out (XFD1048576): calamine builds the whole grid from A1, so one
-    such cell would ask for hundreds of gigabytes. Read from the sheet's XML before calamine sees it."""
+    such cell would ask for hundreds of gigabytes. Read from the sheet's XML before calamine sees it. Returns the
+    cells calamine may allocate (an upper bound), for a budget over the whole workbook."""
     last_row = max((int(r) for r in _ROW_TAG.findall(xml)), default=0)
-    if last_row * MAX_COLUMNS <= MAX_SHEET_CELLS:
-        return  # few rows: even the widest sheet stays small, no need to look at every cell
-    if last_row * max((_column_number(letters) for letters in _WIDE_REF.findall(xml)), default=26) <= MAX_SHEET_CELLS:
-        return  # the widest cell of any kind keeps it small (a quick look: most sheets end before column AA)
+    quick = last_row * max((_column_number(letters) for letters in _WIDE_REF.findall(xml)), default=26)
+    if quick <= MAX_SHEET_CELLS:
+        return quick  # the widest cell of any kind keeps it small (most sheets end before column AA)
     rows = cols = 0
     for letters, row in _FILLED_CELL.findall(xml):
         rows, cols = max(rows, int(row)), max(cols, _column_number(letters))
     if rows * max(cols, 1) > MAX_SHEET_CELLS:
         raise SourceError(finding("source.too-large", path=path,
                                   detail=f"工作表“{sheet}”的范围异常（{rows}行×{cols}列）"))
+    return rows * max(cols, 1)
+
+
+class ExtentBudget:
+    """check_extent over a workbook's sheets, and a limit on their sum: thirty sheets that each stay just under
+    the limit would still fill the memory."""
+
+    def __init__(self, path: str):
+        self.path, self.cells = path, 0
+
+    def check(self, xml: bytes, sheet: str) -> None:
+        self.cells += check_extent(xml, sheet, self.path)
+        if self.cells > MAX_BOOK_CELLS:
+            raise SourceError(finding("source.too-large", path=self.path,
+                                      detail=f"各工作表合计范围异常（超过{MAX_BOOK_CELLS // 10_000}万个单元格）"))
 
 
 def check_all_extents(zf: zipfile.ZipFile, path: str) -> None:
-    """check_extent for every worksheet part of an .xlsx."""
+    """check_extent for every worksheet part of an .xlsx, within one budget."""
+    budget = ExtentBudget(path)
     for name in zf.namelist():
         if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-            check_extent(zf.read(name), name, path)
+            budget.check(zf.read(name), name)
