@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, cli_json, convert, run
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from xltasks.actions.merge import merge
 from xltasks.actions.split import split
@@ -152,6 +153,7 @@ def coordinator_edits(master: Path) -> None:
     for r in range(4, ws.max_row + 1):
         ws.cell(row=r, column=mine + 1, value=f'=IF(X{r}="逾期未完成","是","")')
     ws.cell(row=5, column=[c.value for c in ws[3]].index("协调员备注") + 1, value="周五前电话督办")
+    ws.column_dimensions.group(get_column_letter(mine + 3), "XFD", hidden=True)  # nothing right of the table
     ws.cell(row=3, column=mine + 2, value="督办日期")
     ws.cell(row=4, column=mine + 2, value=dt.date(2026, 11, 20)).number_format = "yyyy/m/d"
     ws["F5"].comment = Comment("已与民政局电话核实", "协调员")
@@ -177,6 +179,8 @@ def test_the_coordinators_columns_notes_widths_and_sheets_survive(setup):
     assert ws.cell(row=5, column=[c.value for c in ws[3]].index("协调员备注") + 1).value == "周五前电话督办"
     assert [c.value for c in ws[3]][:len(TASK_COLUMNS)] == [h for _, h, _ in TASK_COLUMNS]  # none added twice
     assert abs(ws.column_dimensions["F"].width - 60) < 0.1
+    hidden = ws.column_dimensions[get_column_letter(mine + 3)]
+    assert hidden.hidden and hidden.max == 16384
     assert (wb["我的笔记"]["A1"].value, wb["我的笔记"]["B2"].value) == ("下周督查", 3)
     rows = {row[0].value: row for row in ws.iter_rows(min_row=4) if row[0].value}
     assert rows["T96C76C7B"][23].value == "逾期未完成" and rows["T96C76C7B"][14].value == 60  # the merge still lands

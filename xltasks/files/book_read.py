@@ -36,6 +36,7 @@ class SheetData:
     rows: list[list[object]]
     state: str = "visible"  # visible | hidden | veryHidden
     widths: dict[int, tuple[float | None, bool]] = field(default_factory=dict)  # column -> (width, hidden)
+    rest: tuple[int, float | None, bool] | None = None  # from this column on: (first, width, hidden)
     comments: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> text
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> formula without "="
     arrays: dict[tuple[int, int], tuple[int, int, bool]] = field(default_factory=dict)  # anchor -> end, dynamic
@@ -119,9 +120,12 @@ def _formulas(xml: bytes, arrays: dict[tuple[int, int], tuple[int, int, bool]] |
     return found
 
 
-def _widths(xml: bytes) -> dict[int, tuple[float | None, bool]]:
+def _widths(xml: bytes) -> tuple[dict[int, tuple[float | None, bool]], tuple[int, float | None, bool] | None]:
+    """Each column's (width, hidden), and "the rest of the columns" (first, width, hidden) when a range runs on
+    to the sheet's end (a coordinator hiding everything right of the table)."""
     head = xml[:xml.find(b"<sheetData")] if b"<sheetData" in xml else b""
     found = {}
+    rest = None
     for match in _COL.finditer(head):
         a = _attrs(match.group(1))
         try:
@@ -132,11 +136,12 @@ def _widths(xml: bytes) -> dict[int, tuple[float | None, bool]]:
         if width is not None:
             width = max(0.0, width - 5 / 7)  # the file holds the width plus 5 pixels of padding; writers add them back
         hidden = a.get("hidden") in ("1", "true")
-        if last - first > 256:  # "the rest of the columns": keep only their look for the columns in use
+        if last - first > 256:  # "the rest of the columns": each column in use, and the range as a whole
+            rest = (first - 1, width, hidden)
             last = first + 256
         for col in range(first - 1, last):
             found[col] = (width, hidden)
-    return found
+    return found, rest
 
 
 def _comments(zf: zipfile.ZipFile, part: str, external: dict[str, str] | None = None) -> dict[tuple[int, int], str]:
@@ -154,7 +159,7 @@ def _comments(zf: zipfile.ZipFile, part: str, external: dict[str, str] | None = 
 @dataclass
 class Extras:
     """What a sheet's XML holds beyond its values."""
-    widths: dict[int, tuple[float | None, bool]]
+    widths: tuple[dict[int, tuple[float | None, bool]], tuple[int, float | None, bool] | None]
     comments: dict[tuple[int, int], str]
     formulas: dict[tuple[int, int], str]
     arrays: dict[tuple[int, int], tuple[int, int, bool]]
@@ -253,7 +258,7 @@ def read_book(path: Path, extras: dict[str, Extras] | None = None) -> list[Sheet
     for name, extra in extras.items():
         if name in sheets:
             sheet = sheets[name]
-            sheet.widths, sheet.comments, sheet.formulas, sheet.arrays, sheet.links = \
+            (sheet.widths, sheet.rest), sheet.comments, sheet.formulas, sheet.arrays, sheet.links = \
                 extra.widths, extra.comments, extra.formulas, extra.arrays, extra.links
     return list(sheets.values())
 

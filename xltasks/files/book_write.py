@@ -181,6 +181,7 @@ def _write_table(book, ws, sheet: SheetData, layout: Layout, styles: Styles) -> 
         if carried and carried[0]:
             widths[c] = carried[0]
         ws.set_column(c, c, widths[c], None, {"hidden": True} if hidden[c] else {})
+    _set_rest(ws, sheet, width)
     shown = [(c, widths[c]) for c in range(width) if not hidden[c]]
     ws.set_row(0, 28)
     for r, values in enumerate(rows):
@@ -216,7 +217,17 @@ def _write_table(book, ws, sheet: SheetData, layout: Layout, styles: Styles) -> 
         layout.decorate(book, ws, styles)
 
 
+def _set_rest(ws, sheet: SheetData, after: int) -> None:
+    """The columns from the end of what is written to the sheet's last: hidden or sized as they were."""
+    if sheet.rest:
+        first, width, hidden = sheet.rest
+        first = max(first, after)
+        if first < 16384:
+            ws.set_column(first, 16383, width if width is not None else 8.43, None, {"hidden": True} if hidden else {})
+
+
 def _write_plain(ws, sheet: SheetData, styles: Styles) -> None:
+    _set_rest(ws, sheet, max(sheet.widths, default=-1) + 1)
     for c, (width, hidden) in sheet.widths.items():
         ws.set_column(c, c, width if width is not None else 8.43, None, {"hidden": True} if hidden else {})
     for r, values in enumerate(sheet.rows):
