@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -16,6 +17,7 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+@functools.lru_cache(maxsize=256)  # a log sheet compares the same few round names thousands of times
 def _period(round_name: str) -> tuple | None:
     """("M", year, month) / ("Q", year, quarter) / ("H", year, half) / ("Y", year) for a round naming a period."""
     text = unicodedata.normalize("NFKC", round_name).strip().upper()
