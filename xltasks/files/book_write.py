@@ -28,7 +28,7 @@ NOTHING = object()  # a cell left out altogether (no border, no fill), where Non
 @dataclass(frozen=True)
 class Col:
     width: float
-    kind: str = "text"  # text | date | number | percent
+    kind: str = "text"  # text | date | number | percent | state (bold, centred: the coloured state label)
     tint: bool = False  # filled by the merge (light yellow)
 
 
@@ -45,6 +45,8 @@ class Layout:
     state_header: str | None = None  # coloured by its label (conditional formatting)
     state_labels: dict[str, str] = field(default_factory=dict)  # status -> label, for that colouring
     header_colors: dict[str, str] = field(default_factory=dict)  # header label -> fill (RGB hex)
+    total_label: str | None = None  # a row whose first cell says this (合计) is bold ...
+    total_width: int = 0  # ... in its first so many columns (0: all)
     decorate: Callable | None = None  # (book, worksheet, styles) -> None: charts
     heights: bool = True  # size rows to their wrapped text
 
@@ -64,14 +66,31 @@ class Styles:
         self.time = book.add_format({**base, "num_format": "hh:mm"})
         self._book, self._header = book, {**cell, "bold": True, "align": "center", "valign": "vcenter"}
         self._coloured: dict[str, object] = {}
+        self._bold: dict[int, object] = {}
+        self._cell = cell
         self.cells = {}
         for tint in (False, True):
             extra = {"bg_color": "#FFF9E5"} if tint else {}
             for kind, number in (("text", None), ("number", None), ("date", "yyyy-mm-dd"), ("percent", "0%")):
                 self.cells[(kind, tint)] = book.add_format({**cell, **extra, **({"num_format": number} if number else {})})
+            self.cells[("state", tint)] = book.add_format({**cell, **extra, "bold": True, "align": "center"})
         self.status_cell = {status: book.add_format({**cell, "bold": True, "align": "center", "bg_color": "#" + color})
                             for status, color in colors.items()}
 
+    def bold(self, fmt):
+        """`fmt` in bold, made once per format."""
+        key = id(fmt)
+        if key not in self._bold:
+            for (kind, tint), cell in self.cells.items():
+                if cell is fmt:
+                    number = {"date": "yyyy-mm-dd", "percent": "0%"}.get(kind)
+                    self._bold[key] = self._book.add_format({**self._cell, "bold": True,
+                                                             **({"bg_color": "#FFF9E5"} if tint else {}),
+                                                             **({"num_format": number} if number else {})})
+                    break
+            else:
+                self._bold[key] = fmt
+        return self._bold[key]
 
     def for_date(self, fmt, with_time: bool = False):
         """A format that shows a date: `fmt` itself in a date column, else its look with a date number format
@@ -195,13 +214,15 @@ def _write_table(book, ws, sheet: SheetData, layout: Layout, styles: Styles) -> 
                     _cell(ws, sheet, r, c, values[c], header_formats[c], styles)
             continue
         n = len(values)
+        row_formats = formats if not (layout.total_label and n and values[0] == layout.total_label) else \
+            [styles.bold(f) if c < (layout.total_width or width) else f for c, f in enumerate(formats)]
         if layout.heights:
             ws.set_row(r, row_height([(values[c], w) for c, w in shown if c < n and isinstance(values[c], str)]))
         for c in range(width):
             value = values[c] if c < n else None
             if hidden[c] and value in (None, "") and (r, c) not in sheet.formulas:
                 continue  # nobody sees it: no need for its border
-            _cell(ws, sheet, r, c, value, formats[c], styles)
+            _cell(ws, sheet, r, c, value, row_formats[c], styles)
     last = max(len(rows) - 1, at)
     if layout.state_header in headers and last > at:
         c = headers.index(layout.state_header)

@@ -13,7 +13,7 @@ from xltasks.files.book_write import Col, Layout, write_book
 from xltasks.files.master_layout import (FINDING_SHEET, HELP_SHEET, HIDE_WHEN_EMPTY, INPUT_KEYS, MASTER_FORMAT,
                                          META_SHEET, ROSTER_SHEET, TASK_COLUMNS, TASK_SHEET, UNIT_SHEET)
 
-COLUMN_KINDS = {"due": "date", "done_date": "date", "reported_on": "date", "progress": "number", "number": "number",
+COLUMN_KINDS = {"state": "state", "due": "date", "done_date": "date", "reported_on": "date", "progress": "number", "number": "number",
                 "sub": "number", "lead_tasks": "number", "coop_tasks": "number", "as_of": "date", "errors": "number",
                 "warnings": "number"}
 

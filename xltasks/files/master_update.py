@@ -253,7 +253,8 @@ def _summary(plan: list[TaskResult], missing: list[str], w: MergeWrite) -> tuple
 
     header_colors = {w.labels[s]: w.colors[s] for s in STATUS_ORDER}
     return (SheetData(SUMMARY_SHEET, rows),
-            Layout(columns, freeze_col=0, autofilter=False, one_page=True, decorate=chart, header_colors=header_colors))
+            Layout(columns, freeze_col=0, autofilter=False, one_page=True, decorate=chart, header_colors=header_colors,
+                   total_label="合计", total_width=len(headers)))
 
 
 def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], reconciled: Reconciled,
