@@ -549,3 +549,82 @@ def test_xls_content_under_an_xlsx_name_is_refused(setup, soffice, tmp_path, cap
     disguised.write_bytes(convert(soffice, master, "xls", tmp_path / "xls").read_bytes())
     code, _, err = run(["merge", str(disguised), str(returns), "--round", ROUND], capsys)
     assert code == 2 and ".xls" in err and "另存为" in err.replace("\n", "")
+
+
+def test_copies_of_the_master_backups_and_owner_files_are_never_returns(setup, tmp_path):
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    shutil.copy(master, returns / "总台账-副本.xlsx")
+    shutil.copy(next(master.parent.glob("*.备份-*.xlsx")), returns)
+    (returns / "~$王益.xlsx").write_bytes(b"\x0bowner")
+    result = merge(master, [returns], ROUND)
+    outcomes = {Path(f.report.path).name: f.outcome for f in result.reconciled.files}
+    assert {name: o for name, o in outcomes.items() if o != "merged"} == {
+        "总台账-副本.xlsx": "ignored", **{n: "ignored" for n in outcomes if ".备份-" in n or n.startswith("~$")}}
+    assert "" not in result.reconciled.chosen
+    only_owner = tmp_path / "only"
+    only_owner.mkdir()
+    (only_owner / "~$民政局.xlsx").write_bytes(b"\x0bowner")
+    before = master.read_bytes()
+    code, data = cli_json("merge", str(master), str(only_owner), "--round", ROUND)
+    assert code == 1 and not data["written"] and master.read_bytes() == before
+
+
+def test_long_texts_with_emoji_keep_their_unit_across_runs(setup, issued, tmp_path):
+    """The stored answers are split over cells by Excel's count (UTF-16), in which "👍" is two."""
+    master, returns = setup
+    first = tmp_path / "first"
+    first.mkdir()
+    path = answer(issued["市民政局"], first / "民政局.xlsx", "推进中", 60)
+    wb = load_workbook(path)
+    ws = wb["牵头任务"]
+    col = next(c.column_letter for c in ws[5] if c.value == "进展情况")
+    for r in range(6, ws.max_row + 1):
+        ws[f"{col}{r}"] = "工作推进👍" * 166
+    wb.save(path)
+    merge(master, [first], ROUND)
+    result = merge(master, [returns / "zj.xlsx"], ROUND)
+    assert "市民政局" in result.reconciled.kept_units and not result.warnings
+    assert task_rows(master)["T96C76C7B"]["进展情况"].value == "工作推进👍" * 166
+
+
+def test_a_damaged_stored_return_is_reported_by_unit(setup):
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    wb = load_workbook(master)
+    store = wb["_xltasks_answers"]
+    row = next(r for r in store.iter_rows(min_row=2) if r[1].value == "市民政局")
+    row[5].value = row[5].value[:-10]  # cut short by a hand edit
+    wb.save(master)
+    code, data = cli_json("merge", str(master), str(returns / "zj.xlsx"), "--round", ROUND)
+    assert [(w["code"], "市民政局" in w["message"]) for w in data["warnings"]] == [("merge.store-unreadable", True)]
+    assert "市民政局" in data["missing_units"]
+
+
+def test_a_return_sent_back_stays_sent_back_and_is_chased(setup, issued, tmp_path):
+    master, returns = setup
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    wrong = answer(issued["市卫健委"], bad / "卫健委.xlsx")
+    wb = load_workbook(wrong)
+    wb["牵头任务"]["G6"] = "完成了"
+    wb.save(wrong)
+    first = merge(master, [bad], ROUND)
+    assert "市卫健委" in first.reconciled.rejected_units and "市卫健委" not in first.reconciled.missing_units
+    assert "有错误已退回" in first.reminder and "1. 市卫健委" in first.reminder.split("有错误已退回")[1]
+    second = merge(master, [returns / "zj.xlsx"], ROUND)  # another unit's file only
+    assert "市卫健委" in second.reconciled.rejected_units and "市卫健委" not in second.reconciled.missing_units
+    task = next(t for t in second.plan if "市卫健委" in t.lead_states)
+    assert task.lead_states["市卫健委"] == "rejected"
+
+
+def test_quick_merges_never_overwrite_a_backup(setup):
+    """Backups are named by the second; two merges within one must both keep the version they replaced."""
+    from xltasks.files.safe_write import write_atomically
+
+    master, returns = setup
+    original = master.read_bytes()
+    for n in range(3):
+        write_atomically(master, lambda temp, n=n: temp.write_bytes(b"version %d" % n), replace=True)
+    kept = sorted(p.read_bytes() for p in master.parent.glob("总台账.备份-*.xlsx"))
+    assert kept == sorted([original, b"version 0", b"version 1"])

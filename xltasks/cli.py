@@ -327,9 +327,8 @@ def merge_command(master: Path, paths: tuple[Path, ...], round_name: str, as_of,
         emit_json(result.to_json())
     else:
         render_merge(result)
-    if not (result.merged_any or result.reconciled.kept_units) or \
-            any(f.outcome == "rejected" for f in result.reconciled.files):
-        sys.exit(EXIT_INPUT_ERRORS)
+    if not result.merged_any or any(f.outcome == "rejected" for f in result.reconciled.files):
+        sys.exit(EXIT_INPUT_ERRORS)  # nothing of this run merged, or a return sent back
 
 
 def render_merge(result) -> None:

@@ -81,7 +81,8 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     """Validate every return, reconcile them by metadata (with the returns merged for this round before, kept in
     the master), plan each task's state as of `as_of` (default: the end of the period the round names, else
     today) and, unless `dry_run` or no file is for this round, write the master atomically."""
-    from xltasks.files.master_update import MergeWrite, last_contacts, previous_texts, update_master
+    from xltasks.files.master_update import (MergeWrite, earlier_rejected, last_contacts, previous_texts,
+                                             update_master)
 
     config = config or parse_config(None)
     today = today or dt.date.today()
@@ -97,17 +98,26 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
         raise NothingToMerge(", ".join(str(p) for p in paths))
     owing = [unit for unit, share in shares.items() if share.lead]
     mtimes = {r.path: Path(r.path).stat().st_mtime for r in checked.files if Path(r.path).is_file()}
-    stored = load_store(next((s.rows for s in sheets if s.name == STORE_SHEET), []))
+    unreadable: list[tuple[str, str]] = []
+    stored = load_store(next((s.rows for s in sheets if s.name == STORE_SHEET), []), unreadable)
+    warnings = list(book.findings)
+    warnings += [finding("merge.store-unreadable", path=str(master), detail=unit, round=name)
+                 for name, unit in unreadable if same_round(name, round_name)]
+    warnings += [finding("merge.store-unknown-unit", path=str(master), detail=report.unit, round=name)
+                 for name, report, _ in stored if same_round(name, round_name) and report.unit not in shares]
+    stored = [entry for entry in stored if entry[1].unit in shares]
     for _, report, mtime in stored:
         mtimes.setdefault(report.path, mtime)
-    reconciled = reconcile(checked.files, round_name, owing, mtimes, earlier_returns(stored, round_name))
+    reconciled = reconcile(checked.files, round_name, owing, mtimes, earlier_returns(stored, round_name),
+                           earlier_rejected(sheets, round_name) & set(shares))
     as_of = as_of or round_end(round_name) or today
     plan = plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days,
                       previous_texts(sheets, round_name, as_of))
     result = MergeResult(master, round_name, as_of, plan, reconciled, config.status_labels, dry_run,
-                         warnings=book.findings)
-    result.reminder = reminder_text(round_name, reconciled.missing_units, last_contacts(sheets))
-    if dry_run or not any(f.outcome in ("merged", "rejected") for f in reconciled.files):
+                         warnings=warnings)
+    result.reminder = reminder_text(round_name, reconciled.missing_units, last_contacts(sheets),
+                                    rejected=[u for u in owing if u in reconciled.rejected_units])
+    if dry_run or all(f.outcome == "ignored" for f in reconciled.files):
         return result  # nothing for this round: the master stays as it is
     sha = {r.path: sha256_of(Path(r.path)) for r in checked.files if Path(r.path).is_file()}
     leads = {t.task_id: "、".join(t.lead_units) for t in book.tasks}

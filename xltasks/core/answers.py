@@ -15,7 +15,7 @@ from xltasks.core.validation import ReturnReport
 
 STORE_SHEET = "_xltasks_answers"
 STORE_HEADER = ["round", "unit", "path", "created", "mtime", "answers"]
-CHUNK = 30_000  # characters per cell, under Excel's 32,767
+CHUNK = 15_000  # characters per cell: Excel's 32,767 counts UTF-16 units, and "👍" is two of them
 
 
 def store_row(round_name: str, report: ReturnReport, mtime: float) -> list[object]:
@@ -26,12 +26,17 @@ def store_row(round_name: str, report: ReturnReport, mtime: float) -> list[objec
             *(data[i:i + CHUNK] for i in range(0, len(data), CHUNK))]
 
 
-def load_store(rows: list[list[object]]) -> list[tuple[str, ReturnReport, float]]:
+def load_store(rows: list[list[object]], unreadable: list[tuple[str, str]] | None = None
+               ) -> list[tuple[str, ReturnReport, float]]:
     """(round, the return as merged, its file time) for every entry; an entry that does not parse (edited by
-    hand) is left out, never guessed at."""
+    hand) is left out, never guessed at, and its (round, unit) goes to `unreadable`."""
     entries = []
     for row in rows[1:]:
+        if not row or not any(v not in (None, "") for v in row):
+            continue
         if len(row) < 6 or not row[0] or not row[1]:
+            if unreadable is not None:
+                unreadable.append((str(row[0] or ""), str(row[1] if len(row) > 1 else "") or "（未知单位）"))
             continue
         try:
             data = json.loads("".join(str(part) for part in row[5:] if part not in (None, "")))
@@ -40,6 +45,8 @@ def load_store(rows: list[list[object]]) -> list[tuple[str, ReturnReport, float]
                                   created=str(row[3] or ""))
             mtime = float(row[4] or 0)
         except (ValueError, TypeError, KeyError, AttributeError):
+            if unreadable is not None:
+                unreadable.append((str(row[0]), str(row[1])))
             continue
         entries.append((str(row[0]), report, mtime))
     return entries

@@ -45,18 +45,23 @@ def _same_return(a: ReturnReport, b: ReturnReport) -> bool:
 
 
 def reconcile(reports: list[ReturnReport], round_name: str, owing: list[str],
-              mtimes: dict[str, float] | None = None, earlier: dict[str, ReturnReport] | None = None) -> Reconciled:
+              mtimes: dict[str, float] | None = None, earlier: dict[str, ReturnReport] | None = None,
+              earlier_rejected: set[str] = frozenset()) -> Reconciled:
     """Sort the files of a merge into merged / rejected / superseded / ignored, and list who has not reported.
     `owing` is the units expected to report this round, in the master's order. `earlier` holds, per unit, the
     return merged for this round by an earlier run (kept in the master): it stands unless a later one arrives, so
-    merging only the files that came in today never drops those merged yesterday."""
+    merging only the files that came in today never drops those merged yesterday. `earlier_rejected`: units whose
+    return for this round was sent back by an earlier run; they stay 报送有误 until a valid one arrives."""
     mtimes = mtimes or {}
     earlier = earlier or {}
     outcomes: dict[str, FileOutcome] = {}
     valid_by_unit: dict[str, list[ReturnReport]] = {}
     sent: set[str] = set()
     for report in reports:
-        if report.unit and report.round and not same_round(report.round, round_name):
+        skipped = next((f for f in report.findings if f.code == "file.skipped"), None)
+        if skipped or (not report.unit and report.valid):  # a master, a backup, Excel's ~$ owner file: not a return
+            outcomes[report.path] = FileOutcome(report, "ignored", skipped.message if skipped else "不是报送表，已跳过")
+        elif report.unit and report.round and not same_round(report.round, round_name):
             outcomes[report.path] = FileOutcome(report, "ignored", f"这是“{report.round}”期的报送表，不是本期的")
         elif not report.valid:
             errors = [f for f in report.findings if f.severity == "error"]
@@ -84,18 +89,28 @@ def reconcile(reports: list[ReturnReport], round_name: str, owing: list[str],
         for other in ordered[1:]:
             if other is not stored:
                 outcomes[other.path] = FileOutcome(other, "superseded", reason, _differences(other, winner))
-    sent |= set(earlier)
-    rejected_units = {o.report.unit for o in outcomes.values() if o.outcome == "rejected" and o.report.unit} - set(chosen)
+    sent |= set(earlier) | set(earlier_rejected)
+    rejected_units = ({o.report.unit for o in outcomes.values() if o.outcome == "rejected" and o.report.unit}
+                      | set(earlier_rejected)) - set(chosen)
     return Reconciled([outcomes[r.path] for r in reports], chosen, rejected_units,
                       [unit for unit in owing if unit not in sent], kept)
 
 
-def reminder_text(round_name: str, missing: list[str], contacts: dict[str, tuple[str, str]], due: str = "") -> str:
-    """The 催办 message a coordinator pastes into a chat or SMS: who has not reported, whom to ring."""
-    if not missing:
+def reminder_text(round_name: str, missing: list[str], contacts: dict[str, tuple[str, str]], due: str = "",
+                  rejected: list[str] = ()) -> str:
+    """The 催办 message a coordinator pastes into a chat or SMS: who has not reported, whose return came back
+    with errors, and whom to ring."""
+    if not missing and not rejected:
         return f"{round_name}报送表已全部收到。"
-    lines = [f"【催办】{round_name}任务进展报送表，以下{len(missing)}个单位尚未报送，请尽快报送{('（截止' + due + '）') if due else ''}："]
-    for i, unit in enumerate(missing, start=1):
-        who = contacts.get(unit)
-        lines.append(f"{i}. {unit}" + (f"（上次填报人：{who[0]}，电话：{who[1]}）" if who else ""))
+
+    def who(unit: str) -> str:
+        contact = contacts.get(unit)
+        return f"（上次填报人：{contact[0]}，电话：{contact[1]}）" if contact else ""
+
+    lines = [f"【催办】{round_name}任务进展报送表" + (f"，以下{len(missing)}个单位尚未报送，请尽快报送"
+                                                   f"{('（截止' + due + '）') if due else ''}：" if missing else "：")]
+    lines += [f"{i}. {unit}{who(unit)}" for i, unit in enumerate(missing, start=1)]
+    if rejected:
+        lines.append(f"以下{len(rejected)}个单位的报送表有错误已退回，请按校验意见修改后重新报送：")
+        lines += [f"{i}. {unit}{who(unit)}" for i, unit in enumerate(rejected, start=1)]
     return "\n".join(lines)

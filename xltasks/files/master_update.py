@@ -207,7 +207,8 @@ def _one_line(text: str, chars: int) -> str:
     return text if len(text) <= chars else text[:chars - 1] + "…"
 
 
-def _summary(plan: list[TaskResult], missing: list[str], w: MergeWrite) -> tuple[SheetData, Layout]:
+def _summary(plan: list[TaskResult], missing: list[str], w: MergeWrite, rejected: list[str] = ()
+             ) -> tuple[SheetData, Layout]:
     """汇总统计: per lead unit the tasks by state and the completion rate, totals, a stacked bar chart by unit and
     state (a native Excel chart), and the overdue and missing lists; one A4 page."""
     counts: dict[str, dict[str, int]] = {}
@@ -225,6 +226,8 @@ def _summary(plan: list[TaskResult], missing: list[str], w: MergeWrite) -> tuple
     overdue = [t for t in plan if t.status == "overdue"]
     lists: list[object] = [_one_line(f"{t.task_id} {w.contents.get(t.task_id, '')}", 26) for t in overdue]
     lists += [NOTHING, f"未报送单位（{len(missing)}个）", *missing]
+    if rejected:
+        lists += [NOTHING, f"退回待重报单位（{len(rejected)}个）", *rejected]
     list_col = len(headers) + 1
     rows = [[f"{w.round_name} 任务进展汇总（状态日期 {w.as_of.isoformat()}）"],
             [*headers, None, f"逾期未完成（{len(overdue)}项）"]]
@@ -270,7 +273,8 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
     sheets[REGISTER_SHEET] = _register(sheets.get(REGISTER_SHEET), reconciled, w)
     sheets[MATRIX_SHEET] = _matrix(sheets[REGISTER_SHEET], w.owing)
     sheets[STORE_SHEET] = SheetData(STORE_SHEET, w.store, "veryHidden")
-    summary, summary_layout = _summary(plan, reconciled.missing_units, w)
+    summary, summary_layout = _summary(plan, reconciled.missing_units, w,
+                                       [u for u in w.owing if u in reconciled.rejected_units])
     layouts = {TASK_SHEET: task_layout(w.labels), UNIT_SHEET: layout_of(UNIT_COLUMNS),
                ROSTER_SHEET: layout_of(ROSTER_COLUMNS), FINDING_SHEET: layout_of(FINDING_COLUMNS),
                HELP_SHEET: HELP_LAYOUT, HISTORY_SHEET: layout_of(HISTORY_COLUMNS),
@@ -278,6 +282,13 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
     ordered = [(summary, summary_layout)] + [(sheet, layouts.get(name)) for name, sheet in sheets.items()
                                              if name != SUMMARY_SHEET]
     write_book(target, ordered, w.colors, macros=macros, names=names)
+
+
+def earlier_rejected(book: list[SheetData], round_name: str) -> set[str]:
+    """Units whose return for this round an earlier run sent back (退回 in 报送记录)."""
+    register = next((sheet for sheet in book if sheet.name == REGISTER_SHEET), None)
+    return {str(row[2]) for row in _body(register)
+            if len(row) > 3 and str(row[3]) == OUTCOME_LABELS["rejected"] and same_round(str(row[1]), round_name)}
 
 
 def last_contacts(book: list[SheetData]) -> dict[str, tuple[str, str]]:

@@ -42,12 +42,19 @@ def cell_text(value: object) -> object:
 
 
 def backup_name(path: Path, now: dt.datetime) -> Path:
-    return path.with_name(f"{path.stem}.备份-{now:%Y%m%d-%H%M%S}{path.suffix}")
+    """名.备份-20261125-083015.xlsx; a second backup in the same second gets -2, -3: none is ever overwritten."""
+    name = path.with_name(f"{path.stem}.备份-{now:%Y%m%d-%H%M%S}{path.suffix}")
+    n = 1
+    while name.exists():
+        n += 1
+        name = path.with_name(f"{path.stem}.备份-{now:%Y%m%d-%H%M%S}-{n}{path.suffix}")
+    return name
 
 
 def _prune_backups(path: Path) -> None:
-    pattern = re.compile(re.escape(path.stem) + r"\.备份-\d{8}-\d{6}" + re.escape(path.suffix) + "$")
-    backups = sorted(p for p in path.parent.iterdir() if pattern.match(p.name))
+    pattern = re.compile(re.escape(path.stem) + r"\.备份-(\d{8}-\d{6})(?:-(\d+))?" + re.escape(path.suffix) + "$")
+    found = [(m, p) for p in path.parent.iterdir() if (m := pattern.match(p.name))]
+    backups = [p for m, p in sorted(found, key=lambda item: (item[0][1], int(item[0][2] or 1)))]
     for old in backups[:-KEEP_BACKUPS]:
         old.unlink(missing_ok=True)
 
