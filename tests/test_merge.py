@@ -628,3 +628,21 @@ def test_quick_merges_never_overwrite_a_backup(setup):
         write_atomically(master, lambda temp, n=n: temp.write_bytes(b"version %d" % n), replace=True)
     kept = sorted(p.read_bytes() for p in master.parent.glob("总台账.备份-*.xlsx"))
     assert kept == sorted([original, b"version 0", b"version 1"])
+
+
+def test_overdue_is_judged_as_of_the_round_not_the_day_of_merging(issued, tmp_path):
+    """A June 2021 return merged years later: only tasks already due by 2021-06-30 need 存在问题."""
+    from xltasks.actions.validate import validate
+
+    path = answer(issued["市民政局"], tmp_path / "民政局.xlsx", "推进中", 60)
+    wb = load_workbook(path)
+    ws = wb["牵头任务"]
+    col = next(c.column_letter for c in ws[5] if c.value == "存在问题")
+    for r in range(6, ws.max_row + 1):
+        ws[f"{col}{r}"] = None
+    wb.save(path)
+    report = validate([path], TONGCHUAN, ROUND, jobs=1, today=dt.date(2026, 11, 25)).files[0]
+    overdue = {f.task_id for f in report.findings if f.code == "rule.overdue-needs-problems"}
+    assert "T96C76C7B" in overdue and "T37AFFB9F" not in overdue  # due 2020-11-30 / 2021-12-31
+    later = validate([path], TONGCHUAN, ROUND, jobs=1, today=dt.date(2026, 11, 25), as_of=dt.date(2022, 1, 31))
+    assert "T37AFFB9F" in {f.task_id for f in later.files[0].findings if f.code == "rule.overdue-needs-problems"}

@@ -93,7 +93,8 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     book, sheets, names = read_master_whole(master, config.aliases)
     expect = expectation(book, config.groups)
     shares = expect.shares
-    checked = validate(list(paths), expect, round_name, jobs=jobs, today=today)
+    as_of = as_of or round_end(round_name) or today
+    checked = validate(list(paths), expect, round_name, jobs=jobs, today=today, as_of=as_of)
     if not checked.files:
         raise NothingToMerge(", ".join(str(p) for p in paths))
     owing = [unit for unit, share in shares.items() if share.lead]
@@ -110,7 +111,6 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
         mtimes.setdefault(report.path, mtime)
     reconciled = reconcile(checked.files, round_name, owing, mtimes, earlier_returns(stored, round_name),
                            earlier_rejected(sheets, round_name) & set(shares))
-    as_of = as_of or round_end(round_name) or today
     plan = plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days,
                       previous_texts(sheets, round_name, as_of))
     result = MergeResult(master, round_name, as_of, plan, reconciled, config.status_labels, dry_run,

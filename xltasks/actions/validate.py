@@ -68,7 +68,8 @@ def expectation(master: Path | MasterBook, groups: dict[str, tuple[str, ...]] | 
                        book.meta.get("programme_start", ""))
 
 
-def check_file(path: Path, expect: Expectation | None, round_name: str | None, today: dt.date) -> ReturnReport:
+def check_file(path: Path, expect: Expectation | None, round_name: str | None, today: dt.date,
+               as_of: dt.date | None = None) -> ReturnReport:
     """One file's report; a file that cannot be read is a report with one finding, never an exception."""
     reason = _skip_reason(path)
     if reason:
@@ -79,23 +80,23 @@ def check_file(path: Path, expect: Expectation | None, round_name: str | None, t
         return ReturnReport(str(path), findings=[exc.finding])
     except MemoryError:
         return ReturnReport(str(path), findings=[finding("source.too-large", path=str(path), detail="内存不足")])
-    return validate_return(data, expect, round_name, today)
+    return validate_return(data, expect, round_name, today, as_of)
 
 
 _WORKER: dict = {}
 PROCESS_POOL_FROM = 32  # below this many files, starting worker processes costs more than it saves
 
 
-def _start_worker(expect: Expectation | None, round_name: str | None, today: dt.date) -> None:
-    _WORKER.update(expect=expect, round_name=round_name, today=today)  # sent once per process, not per file
+def _start_worker(expect: Expectation | None, round_name: str | None, today: dt.date, as_of: dt.date | None) -> None:
+    _WORKER.update(expect=expect, round_name=round_name, today=today, as_of=as_of)  # once per process, not per file
 
 
 def _check_in_worker(path: Path) -> ReturnReport:
-    return check_file(path, _WORKER["expect"], _WORKER["round_name"], _WORKER["today"])
+    return check_file(path, _WORKER["expect"], _WORKER["round_name"], _WORKER["today"], _WORKER["as_of"])
 
 
 def validate(paths: list[Path], master: Path | Expectation | None = None, round_name: str | None = None, *,
-             jobs: int | None = None, today: dt.date | None = None,
+             jobs: int | None = None, today: dt.date | None = None, as_of: dt.date | None = None,
              progress: Callable[[ReturnReport], None] | None = None) -> ValidateResult:
     """Check every return under `paths`, in the files' order. A batch runs on `jobs` processes: checking is
     Python work that holds the GIL, and a worker sends back only its small report, never the rows (which is why
@@ -106,10 +107,10 @@ def validate(paths: list[Path], master: Path | Expectation | None = None, round_
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(files) or 1))
     reports: list[ReturnReport] = []
     if jobs == 1 or len(files) < PROCESS_POOL_FROM:
-        results = (check_file(path, expect, round_name, today) for path in files)
+        results = (check_file(path, expect, round_name, today, as_of) for path in files)
         pool = None
     else:
-        pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(expect, round_name, today))
+        pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(expect, round_name, today, as_of))
         results = pool.map(_check_in_worker, files, chunksize=max(1, min(64, len(files) // (jobs * 8))))
     try:
         for report in results:
@@ -120,7 +121,7 @@ def validate(paths: list[Path], master: Path | Expectation | None = None, round_
         # A file killed its worker (a reader crash outside Python). Go on file by file, each in a process of its
         # own, so the culprit becomes a finding and every other file is still checked.
         for path in files[len(reports):]:
-            report = _isolated(path, expect, round_name, today)
+            report = _isolated(path, expect, round_name, today, as_of)
             reports.append(report)
             if progress:
                 progress(report)
@@ -130,8 +131,9 @@ def validate(paths: list[Path], master: Path | Expectation | None = None, round_
     return ValidateResult(reports)
 
 
-def _isolated(path: Path, expect: Expectation | None, round_name: str | None, today: dt.date) -> ReturnReport:
-    with ProcessPoolExecutor(1, initializer=_start_worker, initargs=(expect, round_name, today)) as single:
+def _isolated(path: Path, expect: Expectation | None, round_name: str | None, today: dt.date,
+              as_of: dt.date | None = None) -> ReturnReport:
+    with ProcessPoolExecutor(1, initializer=_start_worker, initargs=(expect, round_name, today, as_of)) as single:
         try:
             return single.submit(_check_in_worker, path).result()
         except BrokenProcessPool:

@@ -18,7 +18,7 @@ from xltasks.core.normalise import normalise, shown
 from xltasks.core.returns import (COOP_SHEET, HEADER_SCHEMA, LEAD_SHEET, META_SHEET, ROW_SCHEMA, file_fingerprint, fold,
                                   meta_from_rows, row_fingerprint)
 from xltasks.core.schemas import gate, load_schema, validator
-from xltasks.core.status import same_round
+from xltasks.core.status import round_end, same_round
 
 MAX_FINDINGS = 1000
 TASK_ID = re.compile(r"T[0-9A-F]{8}(-[0-9]+)?")
@@ -284,7 +284,7 @@ def _beside_label(rows: list[list], label: str) -> tuple[int, int] | None:
 
 
 def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | None, unit: str,
-          today: dt.date, out: _Collector) -> dict[str, dict]:
+          today: dt.date, out: _Collector, overdue_on: dt.date | None = None) -> dict[str, dict]:
     """Check one task sheet; returns each of the file's own tasks' inputs, by task ID."""
     schema_name = ROW_SCHEMA[role]
     props = load_schema(schema_name)["properties"]
@@ -347,7 +347,7 @@ def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | 
                                   expect.programme_start if expect else "")
         found_rows[task_id] = instance
         if role == "lead":
-            _overdue(instance, cell("截止日期"), values, row_no, sheet, task_id, today, out,
+            _overdue(instance, cell("截止日期"), values, row_no, sheet, task_id, overdue_on or today, out,
                      expect.tasks.get(task_id) if expect else None)
     for task_id, planned_task in planned.items():
         if task_id not in seen:
@@ -391,9 +391,13 @@ def _own_output(data: ReturnData) -> str:
 
 
 def validate_return(data: ReturnData, expect: Expectation | None = None, round_name: str | None = None,
-                    today: dt.date | None = None) -> ReturnReport:
-    """Every finding about one return, capped at MAX_FINDINGS (then one info finding says so)."""
+                    today: dt.date | None = None, as_of: dt.date | None = None) -> ReturnReport:
+    """Every finding about one return, capped at MAX_FINDINGS (then one info finding says so). A task counts as
+    overdue (its 存在问题 required) as of the round's status date (`as_of`, else the end of the period the round
+    names) or today, whichever is earlier: a November return merged on 3 December owes no reason for a task
+    due on 1 December."""
     today = today or dt.date.today()
+    overdue_on = min(today, as_of or (round_end(round_name) if round_name else None) or today)
     out = _Collector(data.path)
     own = _own_output(data)
     if own:
@@ -413,7 +417,8 @@ def validate_return(data: ReturnData, expect: Expectation | None = None, round_n
             out.add("workbook.unit-unknown", detail=meta["unit"])
     if meta or LEAD_SHEET in data.sheets or COOP_SHEET in data.sheets:  # else not a return at all: said once
         report.header = _header_block(data, meta, today, out)
-        report.rows = {role: _rows(data, meta, role, expect, report.unit, today, out) for role in ("lead", "coop")}
+        report.rows = {role: _rows(data, meta, role, expect, report.unit, today, out, overdue_on)
+                       for role in ("lead", "coop")}
     findings = out.items
     if len(findings) > MAX_FINDINGS:
         findings = findings[:MAX_FINDINGS] + [finding("file.too-many-findings", path=data.path,
