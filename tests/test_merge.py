@@ -646,3 +646,29 @@ def test_overdue_is_judged_as_of_the_round_not_the_day_of_merging(issued, tmp_pa
     assert "T96C76C7B" in overdue and "T37AFFB9F" not in overdue  # due 2020-11-30 / 2021-12-31
     later = validate([path], TONGCHUAN, ROUND, jobs=1, today=dt.date(2026, 11, 25), as_of=dt.date(2022, 1, 31))
     assert "T37AFFB9F" in {f.task_id for f in later.files[0].findings if f.code == "rule.overdue-needs-problems"}
+
+
+def test_a_late_return_for_last_month_updates_the_history_not_the_current_view(setup, issued, tmp_path):
+    master, returns = setup
+    merge(master, [returns], ROUND)  # June
+    july = {f.share.unit: f.path for f in split(master, tmp_path / "july", "2021年7月", units=["市民政局"]).files}
+    later = tmp_path / "july-returns"
+    later.mkdir()
+    answer(july["市民政局"], later / "民政局7月.xlsx", "推进中", 90, day=dt.date(2021, 7, 28))
+    merge(master, [later], "2021年7月")
+    late = tmp_path / "late"
+    late.mkdir()
+    answer(issued["市卫健委"], late / "卫健委6月.xlsx", "推进中", 20)  # June's return, arriving in August
+    code, data = cli_json("merge", str(master), str(late), "--round", "2021年06月")
+    assert code == 0 and data["shown_round"] == "2021年7月"
+    rows = task_rows(master)
+    assert rows["T96C76C7B"]["完成进度(%)"].value == 90  # the task sheet still shows July
+    summary = load_workbook(master)["汇总统计"]
+    assert summary["A1"].value.startswith("2021年7月")
+    history = [r for r in load_workbook(master)["历次进展"].iter_rows(min_row=3, values_only=True)]
+    rounds = [r[0] for r in history]
+    assert rounds == ["2021年6月"] * 35 + ["2021年7月"] * 35  # June's rows stay before July's
+    june = {r[1]: r for r in history[:35]}
+    assert any(r[8] == "市卫健委" and r[5] == 20 for r in june.values())  # the late return is in June's history
+    july_flags = {t["task_id"]: t["flags"] for t in data["tasks"]}
+    assert all(not flags for flags in july_flags.values())  # June is not compared with July

@@ -351,6 +351,9 @@ def render_merge(result) -> None:
         if f.outcome != "merged":
             out.print(f"{escape(Path(f.report.path).name)}：{escape(f.reason)}")
     print_findings(out, result.warnings)
+    if result.shown_round:
+        out.print(f"[yellow]{escape(result.round)}早于总台账当前显示的{escape(result.shown_round)}：本次更新了「历次进展」"
+                  f"「报送记录」「报送情况」，「任务清单」和「汇总统计」仍显示{escape(result.shown_round)}。[/]")
     if not result.dry_run and not result.written:
         out.print("[yellow]没有本期的报送表可汇总，总台账未改动。[/]请检查 --round 期次是否与报送表一致。")
     if result.backup:

@@ -15,7 +15,7 @@ from xltasks.core.findings import SourceError, finding
 from xltasks.core.merge_plan import TaskResult, plan_merge
 from xltasks.core.reconcile import Reconciled, reconcile, reminder_text
 from xltasks.core.returns import safe_name_part
-from xltasks.core.status import round_end, same_round
+from xltasks.core.status import round_before, round_end, same_round
 from xltasks.files.master_read import read_master_whole
 from xltasks.files.safe_write import write_atomically
 
@@ -35,6 +35,7 @@ class MergeResult:
     warnings: list = field(default_factory=list)  # the master's own findings (rows without a task ID, ...)
     written: bool = False
     reminder_error: str = ""
+    shown_round: str = ""  # set when this merge was for an earlier round than the one the master shows
 
     @property
     def merged_any(self) -> bool:
@@ -52,6 +53,7 @@ class MergeResult:
                        "differs": f.differs} for f in self.reconciled.files],
             "missing_units": self.reconciled.missing_units,
             "kept_units": self.reconciled.kept_units,
+            "shown_round": self.shown_round,
             "written": self.written,
             "warnings": [f.to_dict() for f in self.warnings],
             "reminder": self.reminder,
@@ -69,6 +71,24 @@ def _vba_parts(master: Path) -> tuple[bytes, bytes | None] | None:
             return None
         signature = zf.read("xl/vbaProjectSignature.bin") if "xl/vbaProjectSignature.bin" in names else None
         return zf.read("xl/vbaProject.bin"), signature
+
+
+def _shown_round(sheets, round_name: str, book, shares, owing: list[str], stored, config: Config, today: dt.date):
+    """When the master already shows a later round than this merge's (a late return for last month), that round,
+    planned again from its stored returns, so the task sheet and 汇总统计 stay on it; else None."""
+    from xltasks.files.master_update import Shown, earlier_rejected, history_rounds, previous_texts, shown_round
+
+    current = shown_round(sheets)
+    order = history_rounds(sheets)
+    if current is None and order:
+        current = (order[-1], None)
+    if current is None or same_round(current[0], round_name) or not round_before(round_name, current[0], order):
+        return None
+    name = current[0]
+    as_of = current[1] or round_end(name) or today
+    reconciled = reconcile([], name, owing, {}, earlier_returns(stored, name), earlier_rejected(sheets, name) & set(shares))
+    return Shown(name, as_of, plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days,
+                                         previous_texts(sheets, name)), reconciled)
 
 
 class NothingToMerge(Exception):
@@ -91,6 +111,10 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
         kind = master.suffix.lower().lstrip(".") or "未知"
         raise SourceError(finding("master.format", path=str(master), detail=kind))
     book, sheets, names = read_master_whole(master, config.aliases)
+    from xltasks.files.master_update import history_rounds
+
+    # A round the master knows under another spelling ("2021年06月" for "2021年6月") keeps the master's spelling.
+    round_name = next((known for known in history_rounds(sheets) if same_round(known, round_name)), round_name)
     expect = expectation(book, config.groups)
     shares = expect.shares
     as_of = as_of or round_end(round_name) or today
@@ -111,10 +135,10 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
         mtimes.setdefault(report.path, mtime)
     reconciled = reconcile(checked.files, round_name, owing, mtimes, earlier_returns(stored, round_name),
                            earlier_rejected(sheets, round_name) & set(shares))
-    plan = plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days,
-                      previous_texts(sheets, round_name, as_of))
+    plan = plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days, previous_texts(sheets, round_name))
+    shown = _shown_round(sheets, round_name, book, shares, owing, stored, config, today)
     result = MergeResult(master, round_name, as_of, plan, reconciled, config.status_labels, dry_run,
-                         warnings=warnings)
+                         warnings=warnings, shown_round=shown.round_name if shown else "")
     result.reminder = reminder_text(round_name, reconciled.missing_units, last_contacts(sheets),
                                     rejected=[u for u in owing if u in reconciled.rejected_units])
     if dry_run or all(f.outcome == "ignored" for f in reconciled.files):
@@ -128,7 +152,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
                          {t.task_id: t.content for t in book.tasks}, owing, store)
     macros = _vba_parts(master)
     result.backup = write_atomically(master, lambda temp: update_master(sheets, temp, plan, reconciled, written,
-                                                                        macros, names), replace=True)
+                                                                        macros, names, shown), replace=True)
     result.written = True
     reminder = master.with_name(f"{master.stem}-{safe_name_part(round_name)}-催办.txt")
     try:

@@ -55,6 +55,19 @@ def same_round(a: str | None, b: str | None) -> bool:
     return fold(a) == fold(b)
 
 
+def round_before(a: str, b: str, order: list[str]) -> bool:
+    """True when round `a` comes before round `b`: by the periods they name ("2021年6月" before "2021年7月"), else
+    by the order they were first merged in (`order`, earliest first; a round not in it comes last)."""
+    end_a, end_b = round_end(a), round_end(b)
+    if end_a and end_b:
+        return end_a < end_b
+
+    def place(name: str) -> int:
+        return next((i for i, seen in enumerate(order) if same_round(seen, name)), len(order))
+
+    return place(a) < place(b)
+
+
 def task_state(reported: str | None, due: dt.date | None, as_of: dt.date, warning_days: int) -> str:
     """The state of one lead's report: `reported` is the return's 进展状态, None when no valid return covers it,
     or "rejected" when the unit's only return had errors. Tasks without a due date (ongoing) are never overdue."""

@@ -9,7 +9,9 @@ written back as they were read.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +19,7 @@ from pathlib import Path
 from xltasks.core.answers import STORE_SHEET
 from xltasks.core.merge_plan import TaskResult
 from xltasks.core.reconcile import Reconciled
-from xltasks.core.status import same_round
+from xltasks.core.status import round_before, same_round
 from xltasks.files.book_read import SheetData
 from xltasks.files.book_write import NOTHING, Col, Layout, write_book
 from xltasks.files.master import (FINDING_COLUMNS, HELP_LAYOUT, ROSTER_COLUMNS, UNIT_COLUMNS, layout_of,
@@ -103,34 +105,61 @@ def _update_tasks(sheet: SheetData, plan: list[TaskResult], labels: dict[str, st
             sheet.formulas.pop((r, c), None)
 
 
-def previous_texts(book: list[SheetData], round_name: str, as_of: dt.date) -> dict[str, str]:
-    """Each task's 进展情况 from the latest earlier round in 历次进展 (by its 状态日期), to flag a text copied
-    unchanged. Never this round's own rows, so merging a round again flags nothing new."""
+def history_rounds(book: list[SheetData]) -> list[str]:
+    """The rounds in 历次进展, in the order they appear (the order they were first merged in)."""
     sheet = next((s for s in book if s.name == HISTORY_SHEET), None)
-    latest: dict[str, tuple[dt.date, str]] = {}
+    rounds: list[str] = []
     for row in _body(sheet):
-        if len(row) < 11 or same_round(str(row[0]), round_name) or row[6] in (None, ""):
-            continue
-        day = row[10].date() if isinstance(row[10], dt.datetime) else row[10]
-        if not isinstance(day, dt.date) or day > as_of:
-            continue
-        task_id = str(row[1])
-        if task_id not in latest or day >= latest[task_id][0]:
-            latest[task_id] = (day, str(row[6]))
-    return {task_id: text for task_id, (_, text) in latest.items()}
+        name = str(row[0])
+        if not rounds or not same_round(rounds[-1], name):
+            if not any(same_round(seen, name) for seen in rounds):
+                rounds.append(name)
+    return rounds
+
+
+def previous_texts(book: list[SheetData], round_name: str) -> dict[str, str]:
+    """Each task's 进展情况 in the latest round before this one in 历次进展 (by period, else by merge order), to
+    flag a text copied unchanged. Never this round's own rows, so merging a round again flags nothing new, and
+    never a later round's, so a late return is not compared with what came after it."""
+    order = history_rounds(book)
+    earlier = [name for name in order if not same_round(name, round_name) and round_before(name, round_name, order)]
+    if not earlier:
+        return {}
+    previous = max(earlier, key=functools.cmp_to_key(
+        lambda a, b: -1 if round_before(a, b, order) else (1 if round_before(b, a, order) else 0)))
+    sheet = next((s for s in book if s.name == HISTORY_SHEET), None)
+    return {str(row[1]): str(row[6]) for row in _body(sheet)
+            if len(row) > 6 and same_round(str(row[0]), previous) and row[6] not in (None, "")}
+
+
+def shown_round(book: list[SheetData]) -> tuple[str, dt.date | None] | None:
+    """The round the task sheet and 汇总统计 show, and its status date (kept in the metadata sheet), or None."""
+    meta = next((s for s in book if s.name == META_SHEET), None)
+    facts = {str(row[0]): row[1] for row in (meta.rows if meta else []) if len(row) >= 2 and row[0]}
+    name = str(facts.get("shown_round") or "")
+    if not name:
+        return None
+    try:
+        day = dt.date.fromisoformat(str(facts.get("shown_as_of") or "")[:10])
+    except ValueError:
+        day = None
+    return name, day
 
 
 def _rebuild(old: SheetData | None, name: str, title: str, columns: list[tuple[str, str, float]],
-             keep: Callable[[list], bool], key: Callable[[list], tuple], new_rows: list[list]) -> SheetData:
+             keep: Callable[[list], bool], key: Callable[[list], tuple], new_rows: list[list],
+             in_place: Callable[[list], bool] | None = None) -> SheetData:
     """One of the merge's log sheets again: the old rows `keep` accepts, then `new_rows`. What a coordinator added
     comes along: columns right of ours (their values follow a row by its `key`, so a note on a row of this round
-    survives merging the round again), notes on rows (by key too) and column widths."""
+    survives merging the round again), notes on rows (by key too) and column widths. With `in_place`, the new rows
+    go where the first replaced row was, else before the first kept row `in_place` accepts, else at the end."""
     ours = len(columns)
     header = [h for _, h, _ in columns]
     extra_header = list(old.rows[HEADER_ROW - 1][ours:]) if old and len(old.rows) >= HEADER_ROW else []
     rows: list[list] = []
     positions: dict[tuple, int] = {}  # key -> the old row's index
     extras: dict[tuple, list] = {}
+    at = None
     for r, row in enumerate(old.rows[HEADER_ROW:] if old else [], start=HEADER_ROW):
         if not row or row[0] in (None, ""):
             continue
@@ -138,7 +167,12 @@ def _rebuild(old: SheetData | None, name: str, title: str, columns: list[tuple[s
         extras[key(row)] = list(row[ours:])
         if keep(row):
             rows.append(list(row))
-    rows += [[*row, *extras.get(key(row), [])] for row in new_rows]
+        elif at is None and in_place:
+            at = len(rows)
+    if at is None and in_place:
+        at = next((i for i, row in enumerate(rows) if in_place(row)), None)
+    at = len(rows) if at is None else at
+    rows[at:at] = [[*row, *extras.get(key(row), [])] for row in new_rows]
     sheet = SheetData(name, [[title], [*header, *extra_header], *rows])
     if old:
         sheet.widths = old.widths
@@ -154,10 +188,12 @@ def _history(sheet: SheetData | None, plan: list[TaskResult], w: MergeWrite) -> 
             result.answers.get("status"), result.answers.get("progress"), result.answers.get("progress_text"),
             result.answers.get("problems"), result.answers.get("reported_by"),
             _date(result.answers.get("reported_on")), w.as_of] for result in plan]
+    order = history_rounds([sheet]) if sheet else []
     return _rebuild(sheet, HISTORY_SHEET, "历次进展（每期每项任务一行）", HISTORY_COLUMNS,
-                    lambda row: not same_round(str(row[0]), w.round_name),  # this round's rows are replaced
+                    lambda row: not same_round(str(row[0]), w.round_name),  # this round's rows are replaced ...
                     lambda row: ("round", str(row[0]), str(row[1])) if not same_round(str(row[0]), w.round_name)
-                    else ("this", str(row[1])), new)
+                    else ("this", str(row[1])), new,
+                    in_place=lambda row: round_before(w.round_name, str(row[0]), order))  # ... in round order
 
 
 def _register(sheet: SheetData | None, reconciled: Reconciled, w: MergeWrite) -> SheetData:
@@ -260,21 +296,36 @@ def _summary(plan: list[TaskResult], missing: list[str], w: MergeWrite, rejected
                    total_label="合计", total_width=len(headers)))
 
 
+@dataclass
+class Shown:
+    """The round the task sheet and 汇总统计 show when a merge is for an earlier one (a late return)."""
+    round_name: str
+    as_of: dt.date
+    plan: list[TaskResult]
+    reconciled: Reconciled
+
+
 def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], reconciled: Reconciled,
                   w: MergeWrite, macros: tuple[bytes, bytes | None] | None = None,
-                  names: list[tuple[str, str]] = ()) -> None:
+                  names: list[tuple[str, str]] = (), shown: Shown | None = None) -> None:
     """Write the master as read (`book`, every sheet) with the merge, to `target` (a temporary file that
-    write_atomically moves)."""
+    write_atomically moves). The task sheet and 汇总统计 show `shown` (the latest round) when given, else this
+    merge's round; 历次进展, 报送记录 and 报送情况 always take this merge."""
     sheets = {sheet.name: sheet for sheet in book}
+    shown = shown or Shown(w.round_name, w.as_of, plan, reconciled)
     if META_SHEET in sheets:
-        sheets[META_SHEET].state = "veryHidden"  # LibreOffice saves it as merely hidden; it is ours to keep out of view
-    _update_tasks(sheets[TASK_SHEET], plan, w.labels)
+        meta = sheets[META_SHEET]
+        meta.state = "veryHidden"  # LibreOffice saves it as merely hidden; it is ours to keep out of view
+        facts = {"shown_round": shown.round_name, "shown_as_of": shown.as_of.isoformat()}
+        meta.rows = [row for row in meta.rows if not (row and str(row[0]) in facts)] + [[k, v] for k, v in facts.items()]
+    _update_tasks(sheets[TASK_SHEET], shown.plan, w.labels)
     sheets[HISTORY_SHEET] = _history(sheets.get(HISTORY_SHEET), plan, w)
     sheets[REGISTER_SHEET] = _register(sheets.get(REGISTER_SHEET), reconciled, w)
     sheets[MATRIX_SHEET] = _matrix(sheets[REGISTER_SHEET], w.owing)
     sheets[STORE_SHEET] = SheetData(STORE_SHEET, w.store, "veryHidden")
-    summary, summary_layout = _summary(plan, reconciled.missing_units, w,
-                                       [u for u in w.owing if u in reconciled.rejected_units])
+    summary, summary_layout = _summary(shown.plan, shown.reconciled.missing_units,
+                                       dataclasses.replace(w, round_name=shown.round_name, as_of=shown.as_of),
+                                       [u for u in w.owing if u in shown.reconciled.rejected_units])
     layouts = {TASK_SHEET: task_layout(w.labels), UNIT_SHEET: layout_of(UNIT_COLUMNS),
                ROSTER_SHEET: layout_of(ROSTER_COLUMNS), FINDING_SHEET: layout_of(FINDING_COLUMNS),
                HELP_SHEET: HELP_LAYOUT, HISTORY_SHEET: layout_of(HISTORY_COLUMNS),
