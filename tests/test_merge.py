@@ -672,3 +672,21 @@ def test_a_late_return_for_last_month_updates_the_history_not_the_current_view(s
     assert any(r[8] == "市卫健委" and r[5] == 20 for r in june.values())  # the late return is in June's history
     july_flags = {t["task_id"]: t["flags"] for t in data["tasks"]}
     assert all(not flags for flags in july_flags.values())  # June is not compared with July
+
+
+def test_a_config_with_clashing_labels_or_bad_toml_is_refused_in_chinese(setup, tmp_path, capsys):
+    master, returns = setup
+    clash = tmp_path / "clash.toml"
+    clash.write_text('[status.labels]\ndone = "正常推进"\n', encoding="utf-8")
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[status.labels\ndone = "已完成"\n', encoding="utf-8")
+    for config, expected in ((clash, "不能重复"), (broken, "第1行")):
+        code, _, err = run(["merge", str(master), str(returns), "--round", ROUND, "--config", str(config)], capsys)
+        assert code == 2 and expected in err.replace("\n", "") and "Expected" not in err
+
+
+def test_one_lead_of_several_is_named_even_when_alone(setup):
+    master, returns = setup
+    result = merge(master, [returns / "王益.xlsx"], ROUND, dry_run=True)
+    two = next(t for t in result.plan if t.task_id == TWO_LEADS)
+    assert two.answers["progress_text"].startswith("【王益区政府】")

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 
 STATUSES = ("done", "on_track", "due_soon", "overdue", "not_reported", "rejected")
 HEADER_FIELDS = ("number", "title", "content", "lead", "coop", "deadline", "remarks")
+
+
+def _labels(labels: dict) -> dict[str, str]:
+    """status -> label; each label must be non-empty and differ from the others (the workbook tells states apart
+    by their labels)."""
+    found = {key: str(value).strip() for key, value in labels.items()}
+    if any(not label for label in found.values()):
+        raise ConfigError("配置项 status.labels 中的状态名称不能为空。")
+    if len(set(found.values())) < len(found):
+        raise ConfigError("配置项 status.labels 中的状态名称不能重复，总台账靠名称区分状态和颜色。")
+    return found
 
 
 class ConfigError(Exception):
@@ -78,7 +90,7 @@ def config_from_dict(data: dict) -> Config:
     return Config(
         programme_start=start,
         warning_days=days,
-        status_labels={k: str(v) for k, v in status.get("labels", {}).items()},
+        status_labels=_labels(status.get("labels", {})),
         status_colors=colors,
         headers=headers,
         known_units=_str_list(units.get("known", []), "units.known"),
@@ -92,5 +104,7 @@ def parse_config(text: str | None) -> Config:
     try:
         data = tomllib.loads(text) if text else {}
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"配置文件不是有效的TOML格式：{exc}") from exc
+        where = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(f"配置文件不是有效的TOML格式（第{where[1]}行附近），请检查引号、括号和等号。" if where else
+                          "配置文件不是有效的TOML格式，请检查引号、括号和等号。") from exc
     return config_from_dict(data)

@@ -25,10 +25,11 @@ class TaskResult:
     flags: list[str] = field(default_factory=list)
 
 
-def _joined(rows: dict[str, dict], key: str) -> str:
-    """One unit's text as it is; several units' texts each after its name: "【区民政局】……"."""
+def _joined(rows: dict[str, dict], key: str, several: bool) -> str:
+    """The text of a task's only lead as it is; on a task with several leads each text after its unit's name,
+    "【区民政局】……", even when only one of them has reported yet."""
     texts = [(unit, str(row[key]).strip()) for unit, row in rows.items() if row.get(key) not in (None, "")]
-    if len(rows) == 1:
+    if not several:
         return texts[0][1] if texts else ""
     return "\n".join(f"【{unit}】{text}" for unit, text in texts)
 
@@ -56,7 +57,7 @@ def plan_task(task: MasterTask, leads: list[str], coops: list[str], reconciled: 
         result.answers = {"status": rows[slowest].get("status"), "progress": rows[slowest].get("progress"),
                           "done_date": rows[slowest].get("done_date") if status == "done" else None,
                           "reported_by": "、".join(rows), "reported_on": max(dates) if dates else None,
-                          **{key: _joined(rows, key) or None for key in TEXT_FIELDS}}
+                          **{key: _joined(rows, key, len(leads) > 1) or None for key in TEXT_FIELDS}}
         text = result.answers.get("progress_text")
         if previous_text and text and text.strip() == previous_text.strip():
             result.flags.append("ongoing-stale" if task.due is None else "copied")

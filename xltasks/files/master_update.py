@@ -211,6 +211,7 @@ def _register(sheet: SheetData | None, reconciled: Reconciled, w: MergeWrite) ->
                     sum(f.severity == "error" for f in report.findings),
                     sum(f.severity == "warning" for f in report.findings), outcome.reason, report.path,
                     w.sha256.get(report.path, ""), report.header.get("reporter"), report.header.get("phone")])
+    new = list({key(row): row for row in new}.values())  # two copies of one file in this run: one line
     this_run = {key(row) for row in new}
     return _rebuild(sheet, REGISTER_SHEET, "报送记录（收到的每一个文件）", REGISTER_COLUMNS,
                     lambda row: key(row) not in this_run, key, new)
