@@ -238,7 +238,7 @@ def test_a_lock_file_or_a_failure_leaves_the_master_byte_identical(setup, capsys
     assert code == 2 and "锁文件" in err and master.read_bytes() == before
     lock.unlink()
 
-    import xltasks.files.master_update as update
+    import xltasks.actions.merge as update
 
     def fails_half_way(master_path, target, *args):
         target.write_bytes(b"half a workbook")

@@ -11,12 +11,16 @@ from xltasks.actions.import_table import sha256_of
 from xltasks.actions.validate import expectation, validate
 from xltasks.core.answers import STORE_HEADER, STORE_SHEET, earlier_returns, load_store, store_row
 from xltasks.core.config import Config, parse_config
-from xltasks.core.findings import SourceError, finding
+from xltasks.core.findings import Finding, SourceError, finding
 from xltasks.core.merge_plan import TaskResult, plan_merge
 from xltasks.core.reconcile import Reconciled, reconcile, reminder_text
 from xltasks.core.returns import safe_name_part
 from xltasks.core.status import round_before, round_end, same_round
+from xltasks.core.validation import ReturnReport
+from xltasks.files.book_read import SheetData
 from xltasks.files.master_read import read_master_whole
+from xltasks.files.master_update import (MergeWrite, Shown, earlier_rejected, history_rounds, last_contacts,
+                                         previous_texts, shown_round, update_master)
 from xltasks.files.safe_write import write_atomically
 
 
@@ -73,11 +77,26 @@ def _vba_parts(master: Path) -> tuple[bytes, bytes | None] | None:
         return zf.read("xl/vbaProject.bin"), signature
 
 
+def _store_rows(sheets: list[SheetData]) -> list[list[object]]:
+    return next((sheet.rows for sheet in sheets if sheet.name == STORE_SHEET), [])
+
+
+def _stored_returns(sheets: list[SheetData], master: Path, round_name: str, shares: dict
+                    ) -> tuple[list[tuple[str, ReturnReport, float]], list[Finding]]:
+    """The returns earlier runs merged (every round), and what is wrong with the ones of this round: an entry
+    edited beyond reading, a unit the programme no longer has (left out)."""
+    unreadable: list[tuple[str, str]] = []
+    stored = load_store(_store_rows(sheets), unreadable)
+    warnings = [finding("merge.store-unreadable", path=str(master), detail=unit, round=name)
+                for name, unit in unreadable if same_round(name, round_name)]
+    warnings += [finding("merge.store-unknown-unit", path=str(master), detail=report.unit, round=name)
+                 for name, report, _ in stored if same_round(name, round_name) and report.unit not in shares]
+    return [entry for entry in stored if entry[1].unit in shares], warnings
+
+
 def _shown_round(sheets, round_name: str, book, shares, owing: list[str], stored, config: Config, today: dt.date):
     """When the master already shows a later round than this merge's (a late return for last month), that round,
     planned again from its stored returns, so the task sheet and 汇总统计 stay on it; else None."""
-    from xltasks.files.master_update import Shown, earlier_rejected, history_rounds, previous_texts, shown_round
-
     current = shown_round(sheets)
     order = history_rounds(sheets)
     if current is None and order:
@@ -101,9 +120,6 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     """Validate every return, reconcile them by metadata (with the returns merged for this round before, kept in
     the master), plan each task's state as of `as_of` (default: the end of the period the round names, else
     today) and, unless `dry_run` or no file is for this round, write the master atomically."""
-    from xltasks.files.master_update import (MergeWrite, earlier_rejected, last_contacts, previous_texts,
-                                             update_master)
-
     config = config or parse_config(None)
     today = today or dt.date.today()
     master = Path(master)
@@ -111,8 +127,6 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
         kind = master.suffix.lower().lstrip(".") or "未知"
         raise SourceError(finding("master.format", path=str(master), detail=kind))
     book, sheets, names = read_master_whole(master, config.aliases)
-    from xltasks.files.master_update import history_rounds
-
     # A round the master knows under another spelling ("2021年06月" for "2021年6月") keeps the master's spelling.
     round_name = next((known for known in history_rounds(sheets) if same_round(known, round_name)), round_name)
     expect = expectation(book, config.groups)
@@ -123,14 +137,8 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
         raise NothingToMerge(", ".join(str(p) for p in paths))
     owing = [unit for unit, share in shares.items() if share.lead]
     mtimes = {r.path: Path(r.path).stat().st_mtime for r in checked.files if Path(r.path).is_file()}
-    unreadable: list[tuple[str, str]] = []
-    stored = load_store(next((s.rows for s in sheets if s.name == STORE_SHEET), []), unreadable)
-    warnings = list(book.findings)
-    warnings += [finding("merge.store-unreadable", path=str(master), detail=unit, round=name)
-                 for name, unit in unreadable if same_round(name, round_name)]
-    warnings += [finding("merge.store-unknown-unit", path=str(master), detail=report.unit, round=name)
-                 for name, report, _ in stored if same_round(name, round_name) and report.unit not in shares]
-    stored = [entry for entry in stored if entry[1].unit in shares]
+    stored, warnings = _stored_returns(sheets, master, round_name, shares)
+    warnings = book.findings + warnings
     for _, report, mtime in stored:
         mtimes.setdefault(report.path, mtime)
     reconciled = reconcile(checked.files, round_name, owing, mtimes, earlier_returns(stored, round_name),
@@ -145,8 +153,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
         return result  # nothing for this round: the master stays as it is
     sha = {r.path: sha256_of(Path(r.path)) for r in checked.files if Path(r.path).is_file()}
     leads = {t.task_id: "、".join(t.lead_units) for t in book.tasks}
-    store = [STORE_HEADER, *(row for row in next((s.rows for s in sheets if s.name == STORE_SHEET), [])[1:]
-                             if row and not same_round(str(row[0]), round_name)),
+    store = [STORE_HEADER, *(row for row in _store_rows(sheets)[1:] if row and not same_round(str(row[0]), round_name)),
              *(store_row(round_name, report, mtimes.get(report.path, 0.0)) for report in reconciled.chosen.values())]
     written = MergeWrite(round_name, as_of, config.status_labels, config.status_colors, sha, leads,
                          {t.task_id: t.content for t in book.tasks}, owing, store)
