@@ -46,7 +46,6 @@ def _number(value: object, text: str) -> Normalised:
             return Normalised(round(value * 100, 6), text, shown(round(value * 100, 6)))
         return Normalised(int(value) if float(value).is_integer() else value, text)
     folded = unicodedata.normalize("NFKC", text).strip().replace(",", "")
-    percent = folded.endswith("%")
     folded = folded.rstrip("%").strip()
     if _NUMBER.fullmatch(folded):
         number = float(folded)

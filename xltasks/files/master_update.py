@@ -73,10 +73,6 @@ def _body(sheet: SheetData | None) -> list[list[object]]:
     return [row for row in (sheet.rows[HEADER_ROW:] if sheet else []) if row and row[0] not in (None, "")]
 
 
-def _table(name: str, title: str, columns: list[tuple[str, str, float]], rows: list[list[object]]) -> SheetData:
-    return SheetData(name, [[title], [header for _, header, _ in columns], *rows])
-
-
 def _update_tasks(sheet: SheetData, plan: list[TaskResult], labels: dict[str, str]) -> None:
     """Write each task's merged values into its row, in the columns found by header label; a merge column the
     coordinator deleted is added again at the right, so no other column moves."""

@@ -20,8 +20,9 @@ from xltasks.core.schemas import load_schema
 from xltasks.files.return_checks import (add_validations, conditional_rules, mark_missing, mark_wrong,
                                          overdue_rule)
 from xltasks.files.safe_write import cell_text
-from xltasks.files.style import (BODY_FONT, BORDER, HEADER_FONT, INPUT_FILL, WRAP_TOP, row_height, setup_print,
+from xltasks.files.style import (BODY_FONT, BORDER, HEADER_FONT, INPUT_FILL, WRAP_TOP, setup_print,
                                  write_header_row, write_title)
+from xltasks.files.text_size import row_height
 
 LOCKED_FILL = PatternFill("solid", fgColor="F2F2F2")
 UNLOCKED = Protection(locked=False)

@@ -10,8 +10,9 @@ from xltasks.core.assignment import Assignment
 from xltasks.core.returns import COOP_SHEET, HEADER_SCHEMA, LEAD_SHEET, ROW_SCHEMA
 from xltasks.core.schemas import load_schema
 from xltasks.files.safe_write import cell_text
-from xltasks.files.style import BODY_FONT, BORDER, HEADER_FONT, WRAP_TOP, row_height, setup_print, write_header_row, \
+from xltasks.files.style import BODY_FONT, BORDER, HEADER_FONT, WRAP_TOP, setup_print, write_header_row, \
     write_title
+from xltasks.files.text_size import row_height
 
 WIDTHS = (14, 78, 8)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xltasks.files.text_size import display_width, row_height  # noqa: F401 (shared with the xlsxwriter side)
 
 FONT_NAME = "宋体"  # present on every Chinese Windows and in WPS; LibreOffice substitutes a CJK font
 TITLE_FONT = Font(name=FONT_NAME, size=14, bold=True)
