@@ -17,10 +17,21 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+_CN_DIGITS = {ch: str(i) for i, ch in enumerate("〇一二三四五六七八九")} | {"零": "0"}
+
+
+def _arabic(text: str) -> str:
+    """"二〇二一年六月" -> "2021年6月", "2021年十二月" -> "2021年12月": years digit by digit, months 一 to 十二."""
+    text = re.sub(r"[〇零一二三四五六七八九]{4}(?=年)", lambda m: "".join(_CN_DIGITS[ch] for ch in m[0]), text)
+    return re.sub(r"(?<=年)(十[一二]?|[一二三四五六七八九])(?=月)",
+                  lambda m: str(10 + (int(_CN_DIGITS[m[0][1]]) if len(m[0]) > 1 else 0)) if m[0][0] == "十"
+                  else _CN_DIGITS[m[0]], text)
+
+
 @functools.lru_cache(maxsize=256)  # a log sheet compares the same few round names thousands of times
 def _period(round_name: str) -> tuple | None:
     """("M", year, month) / ("Q", year, quarter) / ("H", year, half) / ("Y", year) for a round naming a period."""
-    text = unicodedata.normalize("NFKC", round_name).strip().upper()
+    text = _arabic(unicodedata.normalize("NFKC", round_name).strip().upper())
     if m := re.fullmatch(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*月?(份)?", text):
         return ("M", int(m[1]), int(m[2])) if 1 <= int(m[2]) <= 12 else None
     if m := re.fullmatch(r"(\d{4})\s*年?\s*(?:Q|第)?\s*([1-4一二三四])\s*(?:季度)?", text):
