@@ -690,3 +690,24 @@ def test_one_lead_of_several_is_named_even_when_alone(setup):
     result = merge(master, [returns / "王益.xlsx"], ROUND, dry_run=True)
     two = next(t for t in result.plan if t.task_id == TWO_LEADS)
     assert two.answers["progress_text"].startswith("【王益区政府】")
+
+
+def test_a_large_programme_summary_caps_its_lists_and_chart(tmp_path):
+    from conftest import write_table
+
+    rows = [["序号", "工作任务", "牵头单位", "完成时限"]]
+    rows += [[i, f"第{i}项任务：完成第{i}项重点工作。", f"第{i:03d}单位", "2020年底前"] for i in range(1, 101)]
+    source = write_table(tmp_path / "任务表.xlsx", rows)
+    master = tmp_path / "总台账.xlsx"
+    assert cli_json("import", str(source), "-o", str(master))[0] == 0
+    issued = split(master, tmp_path / "issued", "2021年6月", units=["第001单位"]).files[0].path
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    fill_tasks(issued, returns / "1.xlsx", {}, ("已完成", 100))
+    result = merge(master, [returns], "2021年6月")
+    assert len(result.reconciled.missing_units) == 99
+    summary = load_workbook(master)["汇总统计"]
+    lists = [c.value for c in summary["K"] if c.value]
+    assert "未报送单位（99个）" in lists and "……另有39个，见催办清单" in lists and len(lists) < 99
+    assert summary.page_setup.fitToHeight == 0  # too long for one page: one page wide instead
+    assert "任务最多的30个单位" in summary._charts[0].title.tx.rich.p[0].r[0].t

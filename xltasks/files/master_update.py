@@ -234,6 +234,15 @@ def _matrix(register: SheetData, owing: list[str]) -> SheetData:
 MATRIX_LAYOUT = Layout({"单位": Col(20)}, freeze_col=1, autofilter=False)
 
 
+CHART_UNITS = 30  # bars in the chart: more would not be read, and would not fit the page
+LIST_LINES = 60  # lines of each list on the summary; the rest is counted
+ONE_PAGE_ROWS = 80  # a summary this long still prints on one page; a longer one prints one page wide
+
+
+def _capped(items: list[str], rest: str) -> list[str]:
+    return items if len(items) <= LIST_LINES else [*items[:LIST_LINES], f"……另有{len(items) - LIST_LINES}{rest}"]
+
+
 def _one_line(text: str, chars: int) -> str:
     """The start of a text, to fit one line of a list: "T37AFFB9F 出台《铜川市养老服务促进条例》…"."""
     text = " ".join(text.split())
@@ -257,10 +266,11 @@ def _summary(plan: list[TaskResult], missing: list[str], w: MergeWrite, rejected
     grand = sum(totals)
     table.append(["合计", *totals, grand, totals[0] / grand if grand else 0])
     overdue = [t for t in plan if t.status == "overdue"]
-    lists: list[object] = [_one_line(f"{t.task_id} {w.contents.get(t.task_id, '')}", 26) for t in overdue]
-    lists += [NOTHING, f"未报送单位（{len(missing)}个）", *missing]
+    lists: list[object] = [*_capped([_one_line(f"{t.task_id} {w.contents.get(t.task_id, '')}", 26) for t in overdue],
+                                    "项，在「任务清单」中按“当前状态”筛选可见全部"),
+                           NOTHING, f"未报送单位（{len(missing)}个）", *_capped(missing, "个，见催办清单")]
     if rejected:
-        lists += [NOTHING, f"退回待重报单位（{len(rejected)}个）", *rejected]
+        lists += [NOTHING, f"退回待重报单位（{len(rejected)}个）", *_capped(rejected, "个，见催办清单")]
     list_col = len(headers) + 1
     rows = [[f"{w.round_name} 任务进展汇总（状态日期 {w.as_of.isoformat()}）"],
             [*headers, None, f"逾期未完成（{len(overdue)}项）"]]
@@ -269,7 +279,7 @@ def _summary(plan: list[TaskResult], missing: list[str], w: MergeWrite, rejected
         rows.append([*row, NOTHING, lists[i]] if i < len(lists) else list(row))
     columns = {"牵头单位": Col(18), "合计": Col(7, "number"), "完成率": Col(8, "percent"),
                **{w.labels[s]: Col(8, "number") for s in STATUS_ORDER}, rows[1][list_col]: Col(56)}
-    units = len(counts)
+    units = min(len(counts), CHART_UNITS)  # the units with the most tasks come first
 
     def chart(book, ws, styles) -> None:
         if not units:
@@ -280,7 +290,8 @@ def _summary(plan: list[TaskResult], missing: list[str], w: MergeWrite, rejected
                              "categories": [SUMMARY_SHEET, HEADER_ROW, 0, HEADER_ROW + units - 1, 0],
                              "values": [SUMMARY_SHEET, HEADER_ROW, c, HEADER_ROW + units - 1, c],
                              "fill": {"color": "#" + w.colors[status]}, "border": {"color": "#808080"}, "gap": 60})
-        bars.set_title({"name": "各牵头单位任务状态", "name_font": {"name": "宋体", "size": 12}})
+        title = "各牵头单位任务状态" + (f"（任务最多的{units}个单位）" if len(counts) > units else "")
+        bars.set_title({"name": title, "name_font": {"name": "宋体", "size": 12}})
         bars.set_y_axis({"reverse": True, "num_font": {"name": "宋体", "size": 9}})
         bars.set_x_axis({"num_font": {"name": "宋体", "size": 9}})
         bars.set_legend({"position": "bottom", "font": {"name": "宋体", "size": 9}})
@@ -289,8 +300,8 @@ def _summary(plan: list[TaskResult], missing: list[str], w: MergeWrite, rejected
 
     header_colors = {w.labels[s]: w.colors[s] for s in STATUS_ORDER}
     return (SheetData(SUMMARY_SHEET, rows),
-            Layout(columns, freeze_col=0, autofilter=False, one_page=True, decorate=chart, header_colors=header_colors,
-                   total_label="合计", total_width=len(headers)))
+            Layout(columns, freeze_col=0, autofilter=False, one_page=len(lists) + len(table) <= ONE_PAGE_ROWS,
+                   decorate=chart, header_colors=header_colors, total_label="合计", total_width=len(headers)))
 
 
 @dataclass
