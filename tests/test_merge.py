@@ -711,3 +711,27 @@ def test_a_large_programme_summary_caps_its_lists_and_chart(tmp_path):
     assert "未报送单位（99个）" in lists and "……另有39个，见催办清单" in lists and len(lists) < 99
     assert summary.page_setup.fitToHeight == 0  # too long for one page: one page wide instead
     assert "任务最多的30个单位" in summary._charts[0].title.tx.rich.p[0].r[0].t
+
+
+def test_a_marked_copy_fixed_by_the_clerk_is_checked_and_merged(setup, issued, tmp_path):
+    master, returns = setup
+    sent = tmp_path / "sent"
+    sent.mkdir()
+    wrong = answer(issued["市卫健委"], sent / "卫健委.xlsx")
+    wb = load_workbook(wrong)
+    status = next(c.column_letter for c in wb["牵头任务"][5] if c.value == "进展状态") + "6"
+    wb["牵头任务"][status] = "完成了"  # not one of the choices
+    wb.save(wrong)
+    code, data = cli_json("validate", str(sent), "--master", str(master), "--round", ROUND,
+                          "--annotate", str(tmp_path / "marked"))
+    copy = Path(data["annotated"][0]["copy"])
+    wb = load_workbook(copy)
+    wb["牵头任务"][status] = "推进中"  # the clerk fixes the marked cell and sends the copy back
+    wb.save(copy)
+    back = tmp_path / "back"
+    back.mkdir()
+    shutil.copy(copy, back / copy.name)
+    code, data = cli_json("validate", str(back), "--master", str(master), "--round", ROUND)
+    assert code == 0 and data["files"][0]["unit"] == "市卫健委" and data["files"][0]["valid"]
+    result = merge(master, [back], ROUND)
+    assert [f.outcome for f in result.reconciled.files] == ["merged"] and "市卫健委" in result.reconciled.chosen

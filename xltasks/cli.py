@@ -272,14 +272,18 @@ def render_validate(result) -> None:
     for name, justify in (("文件", "left"), ("单位", "left"), ("期次", "left"), ("结果", "left"),
                           ("错误", "right"), ("提示", "right")):
         table.add_column(name, justify=justify, overflow="fold")
+    skipped = 0
     for r in result.files:
         errors = sum(f.severity == "error" for f in r.findings)
         warnings = sum(f.severity == "warning" for f in r.findings)
-        table.add_row(escape(Path(r.path).name), escape(r.unit), escape(r.round),
-                      "[green]通过[/]" if r.valid else "[bold red]退回修改[/]", str(errors), str(warnings))
+        skip = any(f.code == "file.skipped" for f in r.findings)
+        skipped += skip
+        verdict = "[dim]跳过[/]" if skip else "[green]通过[/]" if r.valid else "[bold red]退回修改[/]"
+        table.add_row(escape(Path(r.path).name), escape(r.unit), escape(r.round), verdict, str(errors), str(warnings))
     out.print(table)
     s = result.summary()
-    out.print(f"共{s['files']}个文件：通过{s['valid']}个，需退回修改{s['invalid']}个；错误{s['errors']}条，提示{s['warnings']}条。")
+    out.print(f"共{s['files']}个文件：通过{s['valid'] - skipped}个，需退回修改{s['invalid']}个"
+              + (f"，跳过{skipped}个（不是报送表）" if skipped else "") + f"；错误{s['errors']}条，提示{s['warnings']}条。")
     for r in result.files:
         shown = [f for f in r.findings if f.severity != "info"]
         if shown:

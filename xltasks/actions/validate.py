@@ -40,8 +40,8 @@ class ValidateResult:
 def _skip_reason(path: Path) -> str:
     if path.name.startswith("~$"):
         return "Excel/WPS打开文件时留下的锁文件"
-    if "-校验意见" in path.stem or ".备份-" in path.stem:
-        return "xltasks 生成的校验副本或备份"
+    if ".备份-" in path.stem:
+        return "xltasks 保留的备份"  # an annotated copy (-校验意见) is checked: a clerk may fix it and send it back
     if path.name.startswith((".~lock", ".xltasks-", "~")) or path.suffix.lower() in (".tmp", ".bak"):
         return "临时文件"
     return ""
