@@ -735,3 +735,22 @@ def test_a_marked_copy_fixed_by_the_clerk_is_checked_and_merged(setup, issued, t
     assert code == 0 and data["files"][0]["unit"] == "市卫健委" and data["files"][0]["valid"]
     result = merge(master, [back], ROUND)
     assert [f.outcome for f in result.reconciled.files] == ["merged"] and "市卫健委" in result.reconciled.chosen
+
+
+def test_an_old_file_saved_again_does_not_undo_a_correction(setup, issued, tmp_path):
+    """v1, then a corrected v2 with the same 填报日期, then v1 copied again (a newer file time): v2 stands."""
+    import os
+
+    master, returns = setup
+    v1 = answer(issued["市民政局"], tmp_path / "v1.xlsx", "推进中", 60)
+    v2 = answer(issued["市民政局"], tmp_path / "v2.xlsx", "推进中", 90)
+    merge(master, [v1], ROUND)
+    merge(master, [v2], ROUND)
+    assert task_rows(master)["T96C76C7B"]["完成进度(%)"].value == 90
+    again = tmp_path / "again"
+    again.mkdir()
+    copy = Path(shutil.copy(v1, again / "民政局(1).xlsx"))
+    os.utime(copy, (copy.stat().st_atime + 3600, copy.stat().st_mtime + 3600))
+    result = merge(master, [again], ROUND)
+    assert [f.outcome for f in result.reconciled.files] == ["superseded"]
+    assert task_rows(master)["T96C76C7B"]["完成进度(%)"].value == 90

@@ -20,7 +20,7 @@ from xltasks.core.validation import ReturnReport
 from xltasks.files.book_read import SheetData
 from xltasks.files.master_read import read_master_whole
 from xltasks.files.master_update import (MergeWrite, Shown, earlier_rejected, history_rounds, last_contacts,
-                                         previous_texts, shown_round, update_master)
+                                         previous_texts, received_before, shown_round, update_master)
 from xltasks.files.safe_write import write_atomically
 
 
@@ -141,8 +141,11 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     warnings = book.findings + warnings
     for _, report, mtime in stored:
         mtimes.setdefault(report.path, mtime)
+    sha = {r.path: sha256_of(Path(r.path)) for r in checked.files if Path(r.path).is_file()}
+    seen = received_before(sheets, round_name)
     reconciled = reconcile(checked.files, round_name, owing, mtimes, earlier_returns(stored, round_name),
-                           earlier_rejected(sheets, round_name) & set(shares))
+                           earlier_rejected(sheets, round_name) & set(shares),
+                           known={path for path, digest in sha.items() if digest in seen})
     plan = plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days, previous_texts(sheets, round_name))
     shown = _shown_round(sheets, round_name, book, shares, owing, stored, config, today)
     result = MergeResult(master, round_name, as_of, plan, reconciled, config.status_labels, dry_run,
@@ -151,7 +154,6 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
                                     rejected=[u for u in owing if u in reconciled.rejected_units])
     if dry_run or all(f.outcome == "ignored" for f in reconciled.files):
         return result  # nothing for this round: the master stays as it is
-    sha = {r.path: sha256_of(Path(r.path)) for r in checked.files if Path(r.path).is_file()}
     leads = {t.task_id: "、".join(t.lead_units) for t in book.tasks}
     store = [STORE_HEADER, *(row for row in _store_rows(sheets)[1:] if row and not same_round(str(row[0]), round_name)),
              *(store_row(round_name, report, mtimes.get(report.path, 0.0)) for report in reconciled.chosen.values())]

@@ -27,9 +27,11 @@ class Reconciled:
     kept_units: list[str] = field(default_factory=list)  # units whose return merged earlier this round still stands
 
 
-def _order_key(report: ReturnReport, mtimes: dict[str, float]) -> tuple:
-    """Later wins: the 填报日期 the clerk wrote, then when the file was issued, then the file's own time."""
-    return (str(report.header.get("report_date") or ""), report.created, mtimes.get(report.path, 0.0))
+def _order_key(report: ReturnReport, mtimes: dict[str, float], rank: int) -> tuple:
+    """Later wins: the 填报日期 the clerk wrote, then when the file was issued, then (`rank`) new content before
+    the return merged earlier before a file received before (a correction sent without a new date replaces the
+    earlier return; an old file saved again does not), then the file's own time."""
+    return (str(report.header.get("report_date") or ""), report.created, rank, mtimes.get(report.path, 0.0))
 
 
 def _differences(a: ReturnReport, b: ReturnReport) -> list[str]:
@@ -46,12 +48,13 @@ def _same_return(a: ReturnReport, b: ReturnReport) -> bool:
 
 def reconcile(reports: list[ReturnReport], round_name: str, owing: list[str],
               mtimes: dict[str, float] | None = None, earlier: dict[str, ReturnReport] | None = None,
-              earlier_rejected: set[str] = frozenset()) -> Reconciled:
+              earlier_rejected: set[str] = frozenset(), known: set[str] = frozenset()) -> Reconciled:
     """Sort the files of a merge into merged / rejected / superseded / ignored, and list who has not reported.
     `owing` is the units expected to report this round, in the master's order. `earlier` holds, per unit, the
     return merged for this round by an earlier run (kept in the master): it stands unless a later one arrives, so
     merging only the files that came in today never drops those merged yesterday. `earlier_rejected`: units whose
-    return for this round was sent back by an earlier run; they stay 报送有误 until a valid one arrives."""
+    return for this round was sent back by an earlier run; they stay 报送有误 until a valid one arrives. `known`:
+    the paths of this run whose content was already received this round (报送记录)."""
     mtimes = mtimes or {}
     earlier = earlier or {}
     outcomes: dict[str, FileOutcome] = {}
@@ -78,7 +81,8 @@ def reconcile(reports: list[ReturnReport], round_name: str, owing: list[str],
         stored = earlier.get(unit)
         if stored is not None and not any(_same_return(c, stored) for c in candidates):
             candidates = [*candidates, stored]  # the same return given again (from anywhere) is not a rival
-        ordered = sorted(candidates, key=lambda r: _order_key(r, mtimes), reverse=True)
+        ordered = sorted(candidates, key=lambda r: _order_key(r, mtimes, 1 if r is stored else 0 if r.path in known
+                                                               else 2), reverse=True)
         winner = chosen[unit] = ordered[0]
         if winner is stored:
             kept.append(unit)

@@ -343,6 +343,12 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
     write_book(target, ordered, w.colors, macros=macros, names=names)
 
 
+def received_before(book: list[SheetData], round_name: str) -> set[str]:
+    """The SHA-256 of every file 报送记录 lists for this round."""
+    register = next((sheet for sheet in book if sheet.name == REGISTER_SHEET), None)
+    return {str(row[8]) for row in _body(register) if len(row) > 8 and row[8] and same_round(str(row[1]), round_name)}
+
+
 def earlier_rejected(book: list[SheetData], round_name: str) -> set[str]:
     """Units whose return for this round an earlier run sent back (退回 in 报送记录)."""
     register = next((sheet for sheet in book if sheet.name == REGISTER_SHEET), None)
