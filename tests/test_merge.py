@@ -82,7 +82,8 @@ def test_merge_writes_states_fills_history_and_register(setup):
                                                  "合计", "完成率"]
     by_unit = {r[0]: r[1:9] for r in summary.iter_rows(min_row=3, values_only=True) if r[0]}
     assert by_unit["市民政局"] == (0, 18, 0, 6, 0, 0, 24, 0)
-    assert by_unit["合计"][6] == 39  # 35 tasks, the two-lead one counted for each of its five leads
+    assert by_unit["合计"][6] == 35  # tasks, as 任务清单 has them; each unit's row counts the five-lead task once
+    assert sum(row[6] for unit, row in by_unit.items() if unit not in ("合计",) and row[6]) == 39
     setup = summary.page_setup  # one page by one; 1 is the file format's default, which the writer leaves out
     assert summary.sheet_properties.pageSetUpPr.fitToPage and (setup.fitToHeight or 1, setup.fitToWidth or 1) == (1, 1)
     reminder = Path(data["reminder_file"]).read_text(encoding="utf-8")

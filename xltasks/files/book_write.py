@@ -25,6 +25,11 @@ HEADER_ROW = 2  # the header row of every table sheet (Excel row 2, under the ti
 NOTHING = object()  # a cell left out altogether (no border, no fill), where None is an empty cell of the table
 
 
+class Plain(str):
+    """Text written in the plain body font, unwrapped and unbordered, spilling over the cells to its right (a note
+    under a table)."""
+
+
 @dataclass(frozen=True)
 class Col:
     width: float
@@ -134,6 +139,9 @@ def _write_link(ws, r: int, c: int, link: str, value: object, fmt) -> bool:
 
 
 def _write_value(ws, r: int, c: int, value: object, fmt, styles: Styles) -> None:
+    if isinstance(value, Plain):
+        ws.write_string(r, c, cell_text(str(value)), styles.plain)
+        return
     if type(value) is str and value:
         ws.write_string(r, c, cell_text(value), fmt)  # never a formula, whatever it starts with
         return
@@ -217,7 +225,7 @@ def _write_table(book, ws, sheet: SheetData, layout: Layout, styles: Styles) -> 
         row_formats = formats if not (layout.total_label and n and values[0] == layout.total_label) else \
             [styles.bold(f) if c < (layout.total_width or width) else f for c, f in enumerate(formats)]
         if layout.heights:
-            ws.set_row(r, row_height([(values[c], w) for c, w in shown if c < n and isinstance(values[c], str)]))
+            ws.set_row(r, row_height([(values[c], w) for c, w in shown if c < n and type(values[c]) is str]))
         for c in range(width):
             value = values[c] if c < n else None
             if hidden[c] and value in (None, "") and (r, c) not in sheet.formulas:

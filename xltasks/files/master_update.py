@@ -21,7 +21,7 @@ from xltasks.core.merge_plan import TaskResult
 from xltasks.core.reconcile import Reconciled
 from xltasks.core.status import round_before, same_round
 from xltasks.files.book_read import SheetData
-from xltasks.files.book_write import NOTHING, Col, Layout, write_book
+from xltasks.files.book_write import NOTHING, Col, Layout, Plain, write_book
 from xltasks.files.master import (FINDING_COLUMNS, HELP_LAYOUT, ROSTER_COLUMNS, UNIT_COLUMNS, layout_of,
                                   task_layout)
 from xltasks.files.master_read import header_columns
@@ -262,9 +262,12 @@ def _summary(plan: list[TaskResult], missing: list[str], w: MergeWrite, rejected
     for unit, by_state in sorted(counts.items(), key=lambda kv: -sum(kv[1].values())):
         total = sum(by_state.values())
         table.append([unit, *by_state.values(), total, by_state["done"] / total if total else 0])
-    totals = [sum(by_state[s] for by_state in counts.values()) for s in STATUS_ORDER]
+    totals = [sum(result.status == s for result in plan) for s in STATUS_ORDER]  # tasks, as 任务清单 counts them
     grand = sum(totals)
     table.append(["合计", *totals, grand, totals[0] / grand if grand else 0])
+    if any(len(result.lead_states) > 1 for result in plan):
+        table.append([Plain("注：多个单位牵头的任务在每个牵头单位下各计一次；合计按任务计，取进展最慢的牵头单位的状态。"),
+                      *[NOTHING] * (len(headers) - 1)])
     overdue = [t for t in plan if t.status == "overdue"]
     lists: list[object] = [*_capped([_one_line(f"{t.task_id} {w.contents.get(t.task_id, '')}", 26) for t in overdue],
                                     "项，在「任务清单」中按“当前状态”筛选可见全部"),
