@@ -87,7 +87,9 @@ def test_merge_writes_states_fills_history_and_register(setup):
     setup = summary.page_setup  # one page by one; 1 is the file format's default, which the writer leaves out
     assert summary.sheet_properties.pageSetUpPr.fitToPage and (setup.fitToHeight or 1, setup.fitToWidth or 1) == (1, 1)
     reminder = Path(data["reminder_file"]).read_text(encoding="utf-8")
-    assert reminder.startswith("【催办】2021年6月任务进展报送表，以下6个单位尚未报送") and "2. 耀州区政府" in reminder
+    # issued with --coop: the 10 units that only cooperate owe a return too and are chased with the 6 leads
+    assert reminder.startswith("【催办】2021年6月任务进展报送表，以下16个单位尚未报送") and "2. 耀州区政府" in reminder
+    assert "14. 铜川职业技术学院" in reminder
 
 
 def test_merging_again_changes_nothing_but_the_run_time(setup):
@@ -335,6 +337,7 @@ def test_yanta_states_at_the_end_of_a_round(tmp_path):
         == ("done", "overdue", "due_soon", "on_track", "on_track")
     assert {states[t] for t in ("T7D882A29", "T7186AA0C", "T9B3FC25E", "TF47D2909")} == {"done"}
     assert states["TB39EEC89"] == "not_reported" and "区卫生健康局" in result.reconciled.missing_units
+    assert "区残联" not in result.reconciled.missing_units  # only cooperates, and the round was issued without --coop
     rows = task_rows(master)
     assert [rows[t]["当前状态"].value for t in ("T8F1C1DAB", "T3AD2EBE2", "T2040279C", "TB39EEC89")] == \
         ["已完成", "逾期未完成", "即将到期", "未报送"]

@@ -77,6 +77,14 @@ def _vba_parts(master: Path) -> tuple[bytes, bytes | None] | None:
         return zf.read("xl/vbaProject.bin"), signature
 
 
+def _cooperation_reported(reports: list[ReturnReport], stored: list, round_name: str) -> bool:
+    """True when a return of this round carries cooperating tasks: the round was issued to cooperating units too,
+    so those that only cooperate owe a return and are chased like the others."""
+    this_round = [r for r in reports if r.round and same_round(r.round, round_name)]
+    this_round += [report for name, report, _ in stored if same_round(name, round_name)]
+    return any(report.rows.get("coop") for report in this_round)
+
+
 def _store_rows(sheets: list[SheetData]) -> list[list[object]]:
     return next((sheet.rows for sheet in sheets if sheet.name == STORE_SHEET), [])
 
@@ -143,6 +151,8 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
         mtimes.setdefault(report.path, mtime)
     sha = {r.path: sha256_of(Path(r.path)) for r in checked.files if Path(r.path).is_file()}
     seen = received_before(sheets, round_name)
+    if _cooperation_reported(checked.files, stored, round_name):  # the round was issued with --coop
+        owing += [unit for unit, share in shares.items() if share.coop and not share.lead]
     reconciled = reconcile(checked.files, round_name, owing, mtimes, earlier_returns(stored, round_name),
                            earlier_rejected(sheets, round_name) & set(shares),
                            known={path for path, digest in sha.items() if digest in seen})
