@@ -758,3 +758,26 @@ def test_an_old_file_saved_again_does_not_undo_a_correction(setup, issued, tmp_p
     result = merge(master, [again], ROUND)
     assert [f.outcome for f in result.reconciled.files] == ["superseded"]
     assert task_rows(master)["T96C76C7B"]["完成进度(%)"].value == 90
+
+
+def test_registering_an_alias_keeps_what_the_unit_reported_under_its_old_name(tmp_path):
+    """Import suggests 未来产业城 may be 未来产业城管委会; the coordinator says so in 单位名单 after a return came in."""
+    master = Path(shutil.copy(YANTA, tmp_path / "雁塔总台账.xlsx"))
+    issued = {f.share.unit: f.path for f in split(master, tmp_path / "issued", "2022年12月", with_coop=True).files}
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    answer(issued["未来产业城"], returns / "产业城.xlsx", coop="提供场地", day=dt.date(2022, 12, 28))
+    late = answer(issued["未来产业城"], tmp_path / "产业城补报.xlsx", coop="再次提供场地", day=dt.date(2022, 12, 29))
+    merge(master, [returns], "2022年12月")
+    wb = load_workbook(master)
+    units = wb["单位名单"]
+    row = next(r for r in units.iter_rows(min_row=3) if r[0].value == "未来产业城管委会")
+    row[2].value = "未来产业城"  # 别名
+    wb.save(master)
+    other = fill_tasks(issued["区人社局"], tmp_path / "人社.xlsx", {}, ("已完成", 100))
+    result = merge(master, [other], "2022年12月")
+    assert not result.warnings and "未来产业城管委会" in result.reconciled.kept_units
+    assert any("【未来产业城管委会】提供场地" in (t["配合单位报送"].value or "") for t in task_rows(master).values())
+    again = merge(master, [late], "2022年12月")  # a return issued to the old name still counts, under the new one
+    assert [f.outcome for f in again.reconciled.files] == ["merged"] and again.reconciled.files[0].report.unit == \
+        "未来产业城管委会"

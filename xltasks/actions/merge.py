@@ -89,12 +89,15 @@ def _store_rows(sheets: list[SheetData]) -> list[list[object]]:
     return next((sheet.rows for sheet in sheets if sheet.name == STORE_SHEET), [])
 
 
-def _stored_returns(sheets: list[SheetData], master: Path, round_name: str, shares: dict
+def _stored_returns(sheets: list[SheetData], master: Path, round_name: str, shares: dict, aliases: dict[str, str]
                     ) -> tuple[list[tuple[str, ReturnReport, float]], list[Finding]]:
-    """The returns earlier runs merged (every round), and what is wrong with the ones of this round: an entry
-    edited beyond reading, a unit the programme no longer has (left out)."""
+    """The returns earlier runs merged (every round), under each unit's name now (an alias registered since is
+    followed), and what is wrong with the ones of this round: an entry edited beyond reading, a unit the
+    programme no longer has (left out)."""
     unreadable: list[tuple[str, str]] = []
     stored = load_store(_store_rows(sheets), unreadable)
+    for _, report, _ in stored:
+        report.unit = aliases.get(report.unit, report.unit)
     warnings = [finding("merge.store-unreadable", path=str(master), detail=unit, round=name)
                 for name, unit in unreadable if same_round(name, round_name)]
     warnings += [finding("merge.store-unknown-unit", path=str(master), detail=report.unit, round=name)
@@ -145,7 +148,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
         raise NothingToMerge(", ".join(str(p) for p in paths))
     owing = [unit for unit, share in shares.items() if share.lead]
     mtimes = {r.path: Path(r.path).stat().st_mtime for r in checked.files if Path(r.path).is_file()}
-    stored, warnings = _stored_returns(sheets, master, round_name, shares)
+    stored, warnings = _stored_returns(sheets, master, round_name, shares, book.aliases)
     warnings = book.findings + warnings
     for _, report, mtime in stored:
         mtimes.setdefault(report.path, mtime)

@@ -46,6 +46,7 @@ class Expectation:
     tasks: dict[str, MasterTask]
     shares: dict[str, Assignment]
     programme_start: str = ""  # YYYY-MM-DD: a completion date before it is reported
+    aliases: dict[str, str] = field(default_factory=dict)  # a unit's former name -> its name now (单位名单, config)
 
 
 @dataclass
@@ -406,14 +407,14 @@ def validate_return(data: ReturnData, expect: Expectation | None = None, round_n
     if data.kind != "xlsx":
         out.add("file.converted", detail=f".{data.kind}")
     meta = _meta(data, out)
-    report = ReturnReport(data.path, meta["unit"] if meta else "", meta["round"] if meta else "",
-                          created=meta["created"] if meta else "")
+    unit = (expect.aliases.get(meta["unit"], meta["unit"]) if expect else meta["unit"]) if meta else ""
+    report = ReturnReport(data.path, unit, meta["round"] if meta else "", created=meta["created"] if meta else "")
     if meta:
         if round_name and not same_round(meta["round"], round_name):
             out.add("workbook.wrong-round", detail=meta["round"], expected=round_name)
         if expect and meta["programme_id"] != expect.programme_id:
             out.add("workbook.other-programme", detail=meta["programme"])
-        elif expect and meta["unit"] not in expect.shares:
+        elif expect and unit not in expect.shares:
             out.add("workbook.unit-unknown", detail=meta["unit"])
     if meta or LEAD_SHEET in data.sheets or COOP_SHEET in data.sheets:  # else not a return at all: said once
         report.header = _header_block(data, meta, today, out)
