@@ -781,3 +781,15 @@ def test_registering_an_alias_keeps_what_the_unit_reported_under_its_old_name(tm
     again = merge(master, [late], "2022年12月")  # a return issued to the old name still counts, under the new one
     assert [f.outcome for f in again.reconciled.files] == ["merged"] and again.reconciled.files[0].report.unit == \
         "未来产业城管委会"
+
+
+def test_import_refuses_to_start_a_merged_master_over_and_our_own_files_as_sources(setup, issued, capsys):
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    before = master.read_bytes()
+    source = ROOT / "workbooks" / "sources" / "tongchuan-tasks.docx"
+    code, _, err = run(["import", str(source), "-o", str(master), "--force"], capsys)
+    assert code == 2 and "已汇总过1期" in err.replace("\n", "") and master.read_bytes() == before
+    for own, kind in ((master, "总台账"), (issued["市民政局"], "报送表")):
+        code, _, err = run(["import", str(own), "-o", str(master.with_name("新.xlsx"))], capsys)
+        assert code == 2 and f"xltasks 生成的{kind}" in err.replace("\n", "")

@@ -9,7 +9,7 @@ from pathlib import Path
 from xltasks.core.config import Config
 from xltasks.core.programme import Programme, build_programme
 from xltasks.files.master import save_master
-from xltasks.files.safe_write import write_atomically
+from xltasks.files.safe_write import WriteRefused, write_atomically
 from xltasks.files.sources import read_source
 
 
@@ -54,11 +54,39 @@ def read_programme(source: Path, config: Config) -> Programme:
     return build_programme(grids, config, str(source), free_text)
 
 
+def _refuse_merged_master(master: Path) -> None:
+    """A master that has merged returns holds months of work a fresh import would not carry over: refuse, and
+    say what would be lost."""
+    import python_calamine
+
+    from xltasks.files.book_read import SheetData
+    from xltasks.files.master_update import HISTORY_SHEET, history_rounds
+
+    if not master.is_file():
+        return
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(master))
+        try:
+            if HISTORY_SHEET not in book.sheet_names:
+                return
+            rows = book.get_sheet_by_name(HISTORY_SHEET).to_python(skip_empty_area=False)
+        finally:
+            book.close()
+    except Exception:  # noqa: BLE001 - not a workbook we can read: nothing of ours to lose; the backup keeps it
+        return
+    rounds = history_rounds([SheetData(HISTORY_SHEET, [list(r) for r in rows])])
+    if rounds:
+        raise WriteRefused(f"“{master.name}”已汇总过{len(rounds)}期报送（{'、'.join(rounds[:6])}），用 --force 重新导入会"
+                           "丢掉历次进展、报送记录和协调员在总台账中添加的内容。如确需从头开始，请先把它改名或移到别处，再导入。")
+
+
 def import_table(source: Path, master: Path | None, config: Config, *, force: bool = False) -> ImportResult:
     """Read the source and write the master (atomically; an existing master only with force, and backed up)."""
     source = Path(source)
     programme = read_programme(source, config)
     backup = None
+    if master is not None and force:
+        _refuse_merged_master(Path(master))
     if master is not None:
         digest = sha256_of(source)
         backup = write_atomically(Path(master), lambda temp: save_master(

@@ -19,6 +19,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "source.corrupt": ("error", "文件“{path}”已损坏或不完整（{detail}），请重新获取或在Excel/WPS中重新保存该文件。"),
     "source.too-large": ("error", "文件“{path}”过大或范围异常（{detail}），疑似异常文件，已停止读取。"),
     "source.hostile": ("error", "文件“{path}”含有不安全的内容（{detail}），已停止读取。"),
+    "source.own-output": ("error", "“{path}”是 xltasks 生成的{detail}，不是发布的任务分解表；请导入原始的任务分解表"
+                                   "（Word或Excel附件）。"),
     "source.no-table": ("error", "在“{path}”中没有找到任务表：{detail}"),
     "source.no-tasks": ("error", "在“{path}”的任务表中没有读到任何任务（表头在{cell}）。"),
     # What the importer noticed inside the table: the task is kept as written, the coordinator decides.

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from xltasks.core.findings import SourceError, finding
 from xltasks.core.grid import Grid
+from xltasks.core.returns import META_SHEET
 from xltasks.files.sniff import check_all_extents, sniff
 
 MAX_CELLS = 5_000_000  # a published task table has thousands of cells; millions means a broken or hostile file
@@ -19,6 +20,12 @@ def _spreadsheet_grids(path: Path) -> tuple[list[Grid], list[str]]:
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     grids = []
     try:
+        if META_SHEET in workbook.sheet_names:  # our own master or return, given as a source by mistake
+            kind = str(dict((str(r[0]), r[1]) for r in workbook.get_sheet_by_name(META_SHEET).to_python()[:20]
+                            if len(r) >= 2).get("format", ""))
+            if kind.startswith(("xltasks-master/", "xltasks-return/")):
+                raise SourceError(finding("source.own-output", path=str(path),
+                                          detail="总台账" if kind.startswith("xltasks-master/") else "报送表"))
         for meta in workbook.sheets_metadata:
             if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
                 continue  # chart sheets and macro sheets hold no table
