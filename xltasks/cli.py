@@ -369,7 +369,7 @@ def render_merge(result) -> None:
         out.print(escape(result.reminder))
 
 
-@cli.command("demo", help=(
+@cli.command("demo", short_help="用自带的两个示例项目演示完整流程（导入、下发、模拟填报、校验、汇总）。", help=(
     "用自带的两个示例项目（雁塔区、铜川市）演示完整流程：导入任务分解表生成总台账，生成本月各单位的报送表，"
     "模拟约三分之二的单位填报（其中一份有错误），校验并汇总进总台账。\n\n"
     "Run the whole cycle on the shipped sample programmes (Yanta, Tongchuan): import, split this month's returns, "
@@ -405,6 +405,7 @@ _CLICK_MESSAGES = [
     (r"Invalid value for '(.+?)': Directory '(.+?)' is a file\.", r"选项 \1 的值有误：“\2”是文件，这里需要文件夹。"),
     (r"Invalid value for '(.+?)': File '(.+?)' is a directory\.", r"选项 \1 的值有误：“\2”是文件夹，这里需要文件。"),
     (r"Invalid value for '(.+?)': (.+?) is not in the range (.+?)\.", r"选项 \1 的值 \2 超出范围（\3）。"),
+    (r"Invalid value for '(.+?)': '(.+?)' is not a valid integer range\.", r"选项 \1 的值“\2”不是整数。"),
     (r"Invalid value for '(.+?)': '(.+?)' is not a valid integer\.", r"选项 \1 的值“\2”不是整数。"),
     (r"Invalid value for '(.+?)': (.*)", r"选项 \1 的值有误：\2"),
     (r"Got unexpected extra arguments? \((.+)\)", r"多余的参数：\1。"),
@@ -412,6 +413,7 @@ _CLICK_MESSAGES = [
 
 
 def _chinese_usage(message: str) -> str:
+    message = re.sub(r"'(-\w)' / '(--[\w-]+)'", r"'\1/\2'", message)  # click names an option "'-o' / '--output'"
     for pattern, replacement in _CLICK_MESSAGES:
         if re.match(pattern, message):
             return re.sub(pattern, replacement, message)
@@ -420,9 +422,12 @@ def _chinese_usage(message: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command, turn every refusal into a Chinese message and the contract's exit code."""
-    as_json = "--json" in (argv if argv is not None else sys.argv[1:])
+    args = argv if argv is not None else sys.argv[1:]
+    as_json = "--json" in args
+    if not args:  # plain "xltasks": what it can do, not an error
+        args = ["--help"]
     try:
-        cli.main(args=argv, prog_name="xltasks", standalone_mode=False)
+        cli.main(args=args, prog_name="xltasks", standalone_mode=False)
     except click.UsageError as exc:
         message = f"参数有误：{_chinese_usage(exc.format_message())}（查看帮助：xltasks --help）"
         _fail(message, None, as_json)
