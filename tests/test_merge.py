@@ -793,3 +793,21 @@ def test_import_refuses_to_start_a_merged_master_over_and_our_own_files_as_sourc
     for own, kind in ((master, "总台账"), (issued["市民政局"], "报送表")):
         code, _, err = run(["import", str(own), "-o", str(master.with_name("新.xlsx"))], capsys)
         assert code == 2 and f"xltasks 生成的{kind}" in err.replace("\n", "")
+
+
+def test_returns_from_before_a_reimport_of_the_same_programme_still_count(tmp_path):
+    """The master was imported again from the .docx of the same table: the task IDs are the same, so are the tasks."""
+    from conftest import CONFIGS
+
+    issued = split(YANTA, tmp_path / "issued", "2022年12月", units=["区人社局"]).files[0].path  # from the .xlsx
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    fill_tasks(issued, returns / "人社.xlsx", {}, ("已完成", 100))
+    master = tmp_path / "重新导入.xlsx"
+    code, _ = cli_json("import", str(ROOT / "workbooks" / "sources" / "yanta-tasks.docx"), "-o", str(master),
+                       "--config", str(CONFIGS / "yanta.toml"))
+    assert code == 0
+    result = merge(master, [returns], "2022年12月")
+    report = result.reconciled.files[0].report
+    assert result.reconciled.files[0].outcome == "merged"
+    assert [f.code for f in report.findings if f.severity != "info"] == ["workbook.reimported"]

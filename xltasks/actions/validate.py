@@ -65,7 +65,7 @@ def expectation(master: Path | MasterBook, groups: dict[str, tuple[str, ...]] | 
     book = master if isinstance(master, MasterBook) else read_master(master)
     shares, _ = assign(book.tasks, {**book.groups, **(groups or {})}, with_coop=True)
     return Expectation(book.programme_id, {t.task_id: t for t in book.tasks}, {s.unit: s for s in shares},
-                       book.meta.get("programme_start", ""), book.aliases)
+                       book.meta.get("programme_start", ""), book.aliases, book.programme)
 
 
 def check_file(path: Path, expect: Expectation | None, round_name: str | None, today: dt.date,

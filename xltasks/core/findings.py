@@ -67,6 +67,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "workbook.metadata-edited": ("error", "报送表的隐藏标识被改动（{detail}），无法确认是哪个单位、哪一期的表，请在下发的原表中重新填写。"),
     "workbook.metadata-visible": ("info", "报送表的隐藏标识表已变为可见或普通隐藏（{detail}），可能经其他软件另存，不影响校验。"),
     "workbook.other-programme": ("error", "本表属于另一个项目（“{detail}”），不是本总台账下发的报送表。"),
+    "workbook.reimported": ("warning", "本表由同名项目“{detail}”重新导入前的总台账下发；任务编号与当前总台账一致的，照常校验和汇总。"),
     "workbook.wrong-round": ("error", "本表是“{detail}”期的报送表，不是本期（{expected}）的，请使用本期下发的表填写。"),
     "workbook.unit-unknown": ("error", "本表的填报单位“{detail}”在总台账中没有要报送的任务。"),
     "workbook.sheet-missing": ("error", "找不到工作表「{sheet}」，可能被删除或改名，请使用下发的原表。"),

@@ -47,6 +47,7 @@ class Expectation:
     shares: dict[str, Assignment]
     programme_start: str = ""  # YYYY-MM-DD: a completion date before it is reported
     aliases: dict[str, str] = field(default_factory=dict)  # a unit's former name -> its name now (单位名单, config)
+    programme: str = ""  # the programme's title: a return from the same programme re-imported is not a stranger
 
 
 @dataclass
@@ -412,10 +413,14 @@ def validate_return(data: ReturnData, expect: Expectation | None = None, round_n
     if meta:
         if round_name and not same_round(meta["round"], round_name):
             out.add("workbook.wrong-round", detail=meta["round"], expected=round_name)
-        if expect and meta["programme_id"] != expect.programme_id:
+        if expect and meta["programme_id"] != expect.programme_id and \
+                not (expect.programme and meta["programme"] == expect.programme):
             out.add("workbook.other-programme", detail=meta["programme"])
         elif expect and unit not in expect.shares:
             out.add("workbook.unit-unknown", detail=meta["unit"])
+        if expect and meta["programme_id"] != expect.programme_id and expect.programme \
+                and meta["programme"] == expect.programme:
+            out.add("workbook.reimported", detail=meta["programme"])
     if meta or LEAD_SHEET in data.sheets or COOP_SHEET in data.sheets:  # else not a return at all: said once
         report.header = _header_block(data, meta, today, out)
         report.rows = {role: _rows(data, meta, role, expect, report.unit, today, out, overdue_on)
