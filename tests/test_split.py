@@ -411,3 +411,16 @@ def test_names_equal_but_for_case_get_distinct_files(tmp_path):
     result = split(_edited_master(tmp_path, edit), tmp_path / "out", "R")
     names = [f.path.name for f in result.files if f.share.unit.lower() == "abc局"]
     assert names == ["R-ABC局-报送表.xlsx", "R-abc局-2-报送表.xlsx"]
+
+
+def test_the_help_sheet_lists_only_the_columns_the_workbook_has(tmp_path):
+    files = {f.share.unit: f.path for f in split(ROOT / "workbooks" / "masters" / "yanta-master.xlsx", tmp_path,
+                                                 "2026年11月", with_coop=True).files}
+
+    def listed(path):
+        ws = load_workbook(path)["填报说明"]
+        return {row[0] for row in ws.iter_rows(values_only=True) if row[0]}
+
+    coop_only, lead_only = listed(files["区残联"]), listed(files["区统计局"])
+    assert "配合工作情况" in coop_only and "进展状态" not in coop_only
+    assert "进展状态" in lead_only

@@ -60,9 +60,13 @@ NOTES = [
 ]
 
 
-def _requirement_rows() -> list[tuple[str, str, str]]:
+def _requirement_rows(share: Assignment) -> list[tuple[str, str, str]]:
+    """The columns this workbook has: the lead sheet's only when the unit leads tasks, the cooperation sheet's only
+    when it cooperates on some."""
     rows = []
-    for name, sheet in ((HEADER_SCHEMA, "表头"), (ROW_SCHEMA["lead"], LEAD_SHEET), (ROW_SCHEMA["coop"], COOP_SHEET)):
+    sheets = [(HEADER_SCHEMA, "表头")] + [(ROW_SCHEMA["lead"], LEAD_SHEET)] * bool(share.lead) + \
+        [(ROW_SCHEMA["coop"], COOP_SHEET)] * bool(share.coop)
+    for name, sheet in sheets:
         schema = load_schema(name)
         for key, prop in schema["properties"].items():
             if key == "task_id":
@@ -91,7 +95,7 @@ def write_help(ws: Worksheet, programme: str, share: Assignment, info, office: s
         r += 1
     ws.cell(row=r, column=1, value="各栏填写要求").font = HEADER_FONT
     write_header_row(ws, r + 1, ["栏目", "填写要求", "是否必填"], list(WIDTHS))
-    for r, row in enumerate(_requirement_rows(), start=r + 2):
+    for r, row in enumerate(_requirement_rows(share), start=r + 2):
         for c, value in enumerate(row, start=1):
             cell = ws.cell(row=r, column=c, value=value)
             cell.font, cell.border, cell.alignment = BODY_FONT, BORDER, WRAP_TOP
