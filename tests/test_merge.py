@@ -39,6 +39,16 @@ def setup(issued, tmp_path):
     return master, returns
 
 
+def wrong_answer(issued: Path, out: Path) -> Path:
+    """A return with one mistake a clerk makes: 进展状态 "完成了", not one of the choices (row 6)."""
+    answer(issued, out)
+    wb = load_workbook(out)
+    ws = wb["牵头任务"]
+    ws[next(c.column_letter for c in ws[5] if c.value == "进展状态") + "6"] = "完成了"
+    wb.save(out)
+    return out
+
+
 def task_rows(master: Path) -> dict[str, dict[str, object]]:
     ws = load_workbook(master)["任务清单"]
     headers = [c.value for c in ws[2]]
@@ -109,10 +119,7 @@ def test_duplicates_other_rounds_and_errors(setup, issued, tmp_path):
     answer(issued["市民政局"], returns / "副本.xlsx", "推进中", 70)  # same unit, same day: the file time decides
     other = split(TONGCHUAN, tmp_path / "old", "2021年5月", units=["市卫健委"]).files[0].path
     answer(other, returns / "旧.xlsx")
-    bad = answer(issued["市新区管委会"], returns / "错.xlsx")
-    wb = load_workbook(bad)
-    wb["牵头任务"]["G6"] = "完成了"  # not in the list
-    wb.save(bad)
+    wrong_answer(issued["市新区管委会"], returns / "错.xlsx")
     code, data = cli_json("merge", str(master), str(returns), "--round", ROUND)
     outcomes = {Path(f["path"]).name: f["outcome"] for f in data["files"]}
     assert outcomes == {"王益.xlsx": "merged", "民政局报送(1).xlsx": "superseded", "副本.xlsx": "merged",
@@ -609,10 +616,7 @@ def test_a_return_sent_back_stays_sent_back_and_is_chased(setup, issued, tmp_pat
     master, returns = setup
     bad = tmp_path / "bad"
     bad.mkdir()
-    wrong = answer(issued["市卫健委"], bad / "卫健委.xlsx")
-    wb = load_workbook(wrong)
-    wb["牵头任务"]["G6"] = "完成了"
-    wb.save(wrong)
+    wrong_answer(issued["市卫健委"], bad / "卫健委.xlsx")
     first = merge(master, [bad], ROUND)
     assert "市卫健委" in first.reconciled.rejected_units and "市卫健委" not in first.reconciled.missing_units
     assert "有错误已退回" in first.reminder and "1. 市卫健委" in first.reminder.split("有错误已退回")[1]
@@ -721,16 +725,13 @@ def test_a_marked_copy_fixed_by_the_clerk_is_checked_and_merged(setup, issued, t
     master, returns = setup
     sent = tmp_path / "sent"
     sent.mkdir()
-    wrong = answer(issued["市卫健委"], sent / "卫健委.xlsx")
-    wb = load_workbook(wrong)
-    status = next(c.column_letter for c in wb["牵头任务"][5] if c.value == "进展状态") + "6"
-    wb["牵头任务"][status] = "完成了"  # not one of the choices
-    wb.save(wrong)
+    wrong_answer(issued["市卫健委"], sent / "卫健委.xlsx")
     code, data = cli_json("validate", str(sent), "--master", str(master), "--round", ROUND,
                           "--annotate", str(tmp_path / "marked"))
     copy = Path(data["annotated"][0]["copy"])
     wb = load_workbook(copy)
-    wb["牵头任务"][status] = "推进中"  # the clerk fixes the marked cell and sends the copy back
+    ws = wb["牵头任务"]
+    ws[next(c.column_letter for c in ws[5] if c.value == "进展状态") + "6"] = "推进中"  # the clerk fixes it
     wb.save(copy)
     back = tmp_path / "back"
     back.mkdir()
