@@ -440,7 +440,7 @@ def test_nothing_for_this_round_leaves_the_master_untouched(setup, tmp_path, cap
     empty = tmp_path / "empty"
     empty.mkdir()
     code, _, err = run(["merge", str(master), str(empty), "--round", ROUND], capsys)
-    assert code == 2 and "没有找到报送表" in err and master.read_bytes() == before
+    assert code == 1 and "没有找到报送表" in err.replace("\n", "") and master.read_bytes() == before  # nothing merged
     code, _, err = run(["merge", str(master), str(returns), "--round", " "], capsys)
     assert code == 2 and "期次不能为空" in err and master.read_bytes() == before
 
@@ -812,3 +812,13 @@ def test_returns_from_before_a_reimport_of_the_same_programme_still_count(tmp_pa
     report = result.reconciled.files[0].report
     assert result.reconciled.files[0].outcome == "merged"
     assert [f.code for f in report.findings if f.severity != "info"] == ["workbook.reimported"]
+
+
+def test_a_workbook_that_is_no_return_never_rewrites_the_master(setup):
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    before = master.read_bytes()
+    stray = ROOT / "tests" / "data" / "foreign" / "frictionless--data_table.xlsx"
+    code, data = cli_json("merge", str(master), str(stray), "--round", "2021年7月")
+    assert code == 1 and not data["written"] and data["files"][0]["outcome"] == "rejected"
+    assert master.read_bytes() == before

@@ -322,8 +322,13 @@ def merge_command(master: Path, paths: tuple[Path, ...], round_name: str, as_of,
         raise CannotRun(f"总台账无法读取：{exc.finding.message}", exc.finding) from exc
     except WriteRefused as exc:
         raise CannotRun(f"总台账未改动：{exc}") from exc
-    except NothingToMerge as exc:
-        raise CannotRun(f"在“{exc}”中没有找到报送表（.xlsx、.xls、.ods 等），总台账未改动。") from exc
+    except NothingToMerge as exc:  # nothing could be merged: an input error (exit 1), not a failure to run
+        message = f"在“{exc}”中没有找到报送表（.xlsx、.xls、.ods 等），总台账未改动。"
+        if as_json:
+            emit_json({"error": {"code": "merge.no-returns", "message": message}})
+        else:
+            Console(stderr=True, highlight=False).print(f"[yellow]{escape(message)}[/]")
+        sys.exit(EXIT_INPUT_ERRORS)
     except OSError as exc:  # the temporary file or the move: a read-only folder, a full disk
         raise CannotRun(f"总台账未改动：无法写入“{master.parent}”（{exc.strerror or exc}），请检查文件夹权限和磁盘空间。") \
             from exc

@@ -85,6 +85,14 @@ def _cooperation_reported(reports: list[ReturnReport], stored: list, round_name:
     return any(report.rows.get("coop") for report in this_round)
 
 
+def _for_this_round(outcome, round_name: str) -> bool:
+    """A file that tells the master something: merged or superseded, or a return of this round sent back (a
+    workbook with no unit or round of ours is not a return at all)."""
+    report = outcome.report
+    return outcome.outcome in ("merged", "superseded") or (
+        outcome.outcome == "rejected" and bool(report.unit) and bool(report.round) and same_round(report.round, round_name))
+
+
 def _store_rows(sheets: list[SheetData]) -> list[list[object]]:
     return next((sheet.rows for sheet in sheets if sheet.name == STORE_SHEET), [])
 
@@ -165,8 +173,8 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
                          warnings=warnings, shown_round=shown.round_name if shown else "")
     result.reminder = reminder_text(round_name, reconciled.missing_units, last_contacts(sheets),
                                     rejected=[u for u in owing if u in reconciled.rejected_units])
-    if dry_run or all(f.outcome == "ignored" for f in reconciled.files):
-        return result  # nothing for this round: the master stays as it is
+    if dry_run or not any(_for_this_round(f, round_name) for f in reconciled.files):
+        return result  # nothing for this round (a stray workbook is no return): the master stays as it is
     leads = {t.task_id: "、".join(t.lead_units) for t in book.tasks}
     store = [STORE_HEADER, *(row for row in _store_rows(sheets)[1:] if row and not same_round(str(row[0]), round_name)),
              *(store_row(round_name, report, mtimes.get(report.path, 0.0)) for report in reconciled.chosen.values())]

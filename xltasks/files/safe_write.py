@@ -78,7 +78,7 @@ def write_atomically(path: Path, save: Callable[[Path], None], *, replace: bool)
     if path.exists() and not replace:
         raise WriteRefused(f"“{path}”已存在。为避免覆盖已有总台账，请换一个文件名，或加 --force 覆盖（原文件会自动备份）。")
     if replace and path.is_file() and not path.stat().st_mode & stat.S_IWUSR:
-        raise WriteRefused(f"“{path.name}”是只读文件，未改动。如需更新，请先在文件属性中取消“只读”。")
+        raise WriteRefused(f"“{path.name}”是只读文件。如需更新，请先在文件属性中取消“只读”。")
     lock = lock_file(path)
     if lock:
         raise WriteRefused(f"“{path.name}”正在被打开（发现锁文件“{lock.name}”），请先在Excel/WPS/LibreOffice中关闭后再试。"
