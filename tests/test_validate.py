@@ -433,3 +433,14 @@ def test_a_completion_date_before_the_programme_began(tmp_path):
     assert codes(check(early, master=None)) == []  # without the master the programme's start is unknown
     with pytest.raises(ConfigError):
         parse_config('[programme]\nstart = "去年"\n')
+
+
+def test_phone_numbers_as_clerks_type_them(blank, tmp_path):
+    wide = check(fill(blank, tmp_path / "wide.xlsx", _set(LEAD_SHEET, E3="０２９－８８８８８８８８")))
+    assert wide.valid and wide.header["phone"] == "029-88888888"  # full-width digits and dash, read as typed
+    landline = check(fill(blank, tmp_path / "number.xlsx", _set(LEAD_SHEET, E3=2988888888)))
+    assert [(f.cell, f.code, f.severity) for f in landline.findings if f.severity != "info"] == [
+        ("E3", "cell.number-lost-zero", "warning")]
+    mobile = check(fill(blank, tmp_path / "mobile.xlsx", _set(LEAD_SHEET, E3=13800138000)))
+    assert [f.code for f in mobile.findings if f.severity != "info"] == []
+    assert load_workbook(blank)[LEAD_SHEET]["E3"].number_format == "@"  # issued as text: Excel keeps the 0

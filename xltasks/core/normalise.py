@@ -22,6 +22,7 @@ class Normalised:
     value: object          # None for an empty cell
     shown: str             # the cell as the clerk sees it, for messages
     note: str = ""         # what was changed, e.g. "80"; empty when taken as it was
+    doubt: bool = False    # the change may have lost something the clerk meant (a landline's leading 0)
 
 
 def shown(value: object) -> str:
@@ -84,4 +85,10 @@ def normalise(prop: dict, value: object) -> Normalised:
     if prop.get("enum"):
         folded = unicodedata.normalize("NFKC", text).strip()
         return Normalised(folded, text, folded if folded != text and folded in prop["enum"] else "")
+    if "x-digits-with" in prop:  # a phone number: full-width digits and dashes read as typed on a Chinese keyboard
+        folded = unicodedata.normalize("NFKC", text).strip().replace("－", "-").replace("—", "-")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            mobile = len(folded) == 11 and folded.startswith("1")
+            return Normalised(folded, text, "" if mobile else folded, doubt=not mobile)
+        return Normalised(folded, text, folded if folded != text.strip() else "")
     return Normalised(text.strip(), text)

@@ -150,7 +150,9 @@ def _cell_findings(schema_name: str, values: dict[str, tuple[object, str]], plac
             out.add("cell.formula", value=f"“{got.shown}”" if got.shown else "空", **where)
         if got.value is None:
             continue
-        if got.note:
+        if got.doubt:
+            out.add("cell.number-lost-zero", value=got.shown, **where)
+        elif got.note:
             out.add("cell.normalised", value=got.shown, detail=got.note, **where)
         if isinstance(got.value, str) and got.value[:1] in "=+-@" and prop.get("type") == "string" \
                 and "format" not in prop and "pattern" not in prop:  # "+86 ..." is a phone number, not a formula

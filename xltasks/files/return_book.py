@@ -114,6 +114,8 @@ def _write_header_block(ws: Worksheet, columns: list[Column], unit: str, info: R
             cell = _block_cell(ws, row, v0, v1, None if is_input else prefilled[key], is_input=is_input)
             if (is_input and props[key].get("format") == "date") or key == "due":
                 cell.number_format = DATE_FORMAT
+            elif is_input and "x-digits-with" in props[key]:
+                cell.number_format = "@"  # text: a landline typed as 09193188888 keeps its leading 0
             cells[key] = cell.coordinate
     inputs = {key: cells[key] for key in props if key in cells}
     add_validations(ws, props, inputs)
