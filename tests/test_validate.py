@@ -147,7 +147,7 @@ def _duplicate_row(wb):
 @pytest.mark.parametrize("edit, expected", [
     (_delete_row, [(None, "row.missing")]),
     (_duplicate_row, [("A22", "row.duplicate")]),
-    (_set(LEAD_SHEET, C7="新建8个镇街综合养老服务中心。"), [("A7", "row.locked-changed")]),
+    (_set(LEAD_SHEET, C7="新建8个镇街综合养老服务中心。"), [("C7", "row.locked-changed")]),  # the cell changed
     (_set(LEAD_SHEET, A7="T00000000"), [("A7", "row.unknown-task"), (None, "row.missing")]),
     (_set(LEAD_SHEET, A7="T2B3B1B31"), [("A7", "row.other-unit"), (None, "row.missing")]),
 ])

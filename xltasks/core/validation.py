@@ -344,7 +344,9 @@ def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | 
             values = [cell(h) for h in context]
             if row_fingerprint(values) != planned[task_id]["fingerprint"]:
                 changed = _changed_fields(context, values, expect.tasks.get(task_id) if expect else None)
-                out.add("row.locked-changed", detail=changed, **where)
+                place = {**where, "cell": a1(row_no, found[changed[0]] + 1), "field": changed[0]} \
+                    if changed and changed[0] in found else where  # the changed cell, for the marked copy too
+                out.add("row.locked-changed", detail="、".join(f"“{h}”" for h in changed) or "任务信息", **place)
         values = {by_title[h]: (cell(h), a1(row_no, found[h] + 1)) for h in inputs if h in found}
         values["task_id"] = (task_id, where["cell"])
         instance = _cell_findings(schema_name, values, f"第{row_no}行", sheet, task_id, data, today, out,
@@ -359,16 +361,15 @@ def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | 
     return found_rows
 
 
-def _changed_fields(headers: list[str], values: list, master_task: MasterTask | None) -> str:
-    """Which locked fields differ, when the master is there to compare with; else the row as a whole."""
+def _changed_fields(headers: list[str], values: list, master_task: MasterTask | None) -> list[str]:
+    """Which locked fields differ, when the master is there to compare with; else none can be named."""
     if master_task is None:
-        return "任务信息"
+        return []
     truth = {"任务编号": master_task.task_id, "所属部分": master_task.section, "序号": master_task.number,
              "任务名称": master_task.title, "任务内容": master_task.content, "完成时限": master_task.deadline_text,
              "截止日期": master_task.due, "牵头单位": "、".join(master_task.lead_units),
              "配合单位": "、".join(master_task.coop_units)}
-    changed = [h for h, v in zip(headers, values) if h in truth and fold(v) != fold(truth[h])]
-    return "、".join(f"“{h}”" for h in changed) or "任务信息"
+    return [h for h, v in zip(headers, values) if h in truth and fold(v) != fold(truth[h])]
 
 
 def _overdue(instance: dict, due_cell: object, values: dict, row_no: int, sheet: str, task_id: str,
