@@ -822,3 +822,14 @@ def test_a_workbook_that_is_no_return_never_rewrites_the_master(setup):
     code, data = cli_json("merge", str(master), str(stray), "--round", "2021年7月")
     assert code == 1 and not data["written"] and data["files"][0]["outcome"] == "rejected"
     assert master.read_bytes() == before
+
+
+def test_merging_the_same_files_again_leaves_the_master_and_its_backups_alone(setup):
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    after_first = master.read_bytes()
+    backups = sorted(master.parent.glob("总台账.备份-*.xlsx"))
+    for _ in range(6):  # more than the backups kept: the real one must not be rotated out
+        code, data = cli_json("merge", str(master), str(returns), "--round", ROUND)
+        assert code == 0 and data["unchanged"] and not data["written"] and list(validator("merge-result").iter_errors(data)) == []
+    assert master.read_bytes() == after_first and sorted(master.parent.glob("总台账.备份-*.xlsx")) == backups

@@ -346,7 +346,7 @@ def render_merge(result) -> None:
     out = console()
     files = Counter(f.outcome for f in result.reconciled.files)
     states = Counter(t.status for t in result.plan)
-    done = "（试运行，未写入）" if result.dry_run else "完成" if result.written else "未写入"
+    done = "（试运行，未写入）" if result.dry_run else "完成" if result.written or result.unchanged else "未写入"
     out.print(f"[bold]{escape(result.round)} 汇总{done}[/]，状态日期 {result.as_of}")
     out.print(f"文件：已汇总{files['merged']}个，退回{files['rejected']}个，被替代{files['superseded']}个，"
               f"非本期{files['ignored']}个。")
@@ -363,7 +363,9 @@ def render_merge(result) -> None:
     if result.shown_round:
         out.print(f"[yellow]{escape(result.round)}早于总台账当前显示的{escape(result.shown_round)}：本次更新了「历次进展」"
                   f"「报送记录」「报送情况」，「任务清单」和「汇总统计」仍显示{escape(result.shown_round)}。[/]")
-    if not result.dry_run and not result.written:
+    if result.unchanged:
+        out.print("总台账已包含这些报送，内容没有变化，未重写（也未新增备份）。")
+    elif not result.dry_run and not result.written:
         out.print("[yellow]没有本期的报送表可汇总，总台账未改动。[/]请检查 --round 期次是否与报送表一致。")
     if result.backup:
         out.print(f"原总台账已备份为 {escape(str(result.backup))}")

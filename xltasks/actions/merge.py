@@ -21,7 +21,7 @@ from xltasks.files.book_read import SheetData
 from xltasks.files.master_read import read_master_whole
 from xltasks.files.master_update import (MergeWrite, Shown, earlier_rejected, history_rounds, last_contacts,
                                          previous_texts, received_before, shown_round, update_master)
-from xltasks.files.safe_write import write_atomically
+from xltasks.files.safe_write import Unchanged, write_atomically
 
 
 @dataclass
@@ -40,6 +40,7 @@ class MergeResult:
     written: bool = False
     reminder_error: str = ""
     shown_round: str = ""  # set when this merge was for an earlier round than the one the master shows
+    unchanged: bool = False  # the master already held exactly this merge: not rewritten, no backup
 
     @property
     def merged_any(self) -> bool:
@@ -59,6 +60,7 @@ class MergeResult:
             "kept_units": self.reconciled.kept_units,
             "shown_round": self.shown_round,
             "written": self.written,
+            "unchanged": self.unchanged,
             "warnings": [f.to_dict() for f in self.warnings],
             "reminder": self.reminder,
             "reminder_file": str(self.reminder_path) if self.reminder_path else None,
@@ -181,9 +183,13 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     written = MergeWrite(round_name, as_of, config.status_labels, config.status_colors, sha, leads,
                          {t.task_id: t.content for t in book.tasks}, owing, store)
     macros = _vba_parts(master)
-    result.backup = write_atomically(master, lambda temp: update_master(sheets, temp, plan, reconciled, written,
-                                                                        macros, names, shown), replace=True)
-    result.written = True
+    try:
+        result.backup = write_atomically(master, lambda temp: update_master(sheets, temp, plan, reconciled, written,
+                                                                            macros, names, shown),
+                                         replace=True, unless_same=True)
+        result.written = True
+    except Unchanged:
+        result.unchanged = True  # the same files again: the master already says all of it
     reminder = master.with_name(f"{master.stem}-{safe_name_part(round_name)}-催办.txt")
     try:
         reminder.write_text(result.reminder + "\n", encoding="utf-8")

@@ -208,6 +208,11 @@ def _register(sheet: SheetData | None, reconciled: Reconciled, w: MergeWrite) ->
                     sum(f.severity == "warning" for f in report.findings), outcome.reason, report.path,
                     w.sha256.get(report.path, ""), report.header.get("reporter"), report.header.get("phone")])
     new = list({key(row): row for row in new}.values())  # two copies of one file in this run: one line
+    before = {key(row): row for row in _body(sheet)}
+    for row in new:  # the same file with the same outcome as before keeps its time: a re-run changes nothing
+        old = before.get(key(row))
+        if old is not None and [*old[1:len(row)], *[None] * (len(row) - len(old))] == row[1:]:
+            row[0] = old[0]
     this_run = {key(row) for row in new}
     return _rebuild(sheet, REGISTER_SHEET, "报送记录（收到的每一个文件）", REGISTER_COLUMNS,
                     lambda row: key(row) not in this_run, key, new)

@@ -19,6 +19,25 @@ ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 KEEP_BACKUPS = 5
 
 
+class Unchanged(Exception):
+    """What would be written is what the file already holds (apart from its creation time): nothing was written,
+    no backup was made."""
+
+
+def same_package(a: Path, b: Path) -> bool:
+    """Two .xlsx packages with the same parts and contents, the document's creation time aside."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
+            names = sorted(n for n in za.namelist() if n != "docProps/core.xml")
+            if names != sorted(n for n in zb.namelist() if n != "docProps/core.xml"):
+                return False
+            return all(za.read(n) == zb.read(n) for n in names)
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
 class WriteRefused(Exception):
     """The target could not be written (open in Excel, exists, folder missing); the message says why in Chinese."""
 
@@ -67,10 +86,13 @@ def _file_mode(path: Path) -> int:
     return 0o666 & ~umask
 
 
-def write_atomically(path: Path, save: Callable[[Path], None], *, replace: bool) -> Path | None:
+def write_atomically(path: Path, save: Callable[[Path], None], *, replace: bool, unless_same: bool = False
+                     ) -> Path | None:
     """Save through `save(temp_path)`, then move into place; keep the old file as a timestamped backup.
 
-    Returns the backup's path when an existing file was replaced. On any failure the target is untouched.
+    Returns the backup's path when an existing file was replaced. On any failure the target is untouched. With
+    `unless_same`, a result equal to the existing file is dropped and Unchanged raised: re-running a merge must
+    not push the real backups out of the rotation.
     """
     path = Path(path)
     if not path.parent.is_dir():
@@ -89,6 +111,8 @@ def write_atomically(path: Path, save: Callable[[Path], None], *, replace: bool)
     backup = None
     try:
         save(temp)
+        if unless_same and path.exists() and same_package(temp, path):
+            raise Unchanged(str(path))
         os.chmod(temp, _file_mode(path))  # mkstemp makes 0600; a shared folder needs what the user's umask gives
         if path.exists():
             backup = backup_name(path, dt.datetime.now())
