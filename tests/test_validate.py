@@ -444,3 +444,24 @@ def test_phone_numbers_as_clerks_type_them(blank, tmp_path):
     mobile = check(fill(blank, tmp_path / "mobile.xlsx", _set(LEAD_SHEET, E3=13800138000)))
     assert [f.code for f in mobile.findings if f.severity != "info"] == []
     assert load_workbook(blank)[LEAD_SHEET]["E3"].number_format == "@"  # issued as text: Excel keeps the 0
+
+
+def test_control_characters_pasted_into_a_cell_are_taken_out_and_said(blank, tmp_path):
+    """openpyxl refuses them; another system's export or a hand-made file holds them raw in the XML."""
+    import zipfile
+
+    def paste(wb):
+        wb[LEAD_SHEET][f"{columns(wb[LEAD_SHEET])['进展情况']}6"] = "粘贴的文字"
+
+    path = fill(blank, tmp_path / "filled.xlsx", paste)
+    with zipfile.ZipFile(path) as zf:
+        parts = {info.filename: zf.read(info) for info in zf.infolist()}
+    as_written = "".join(f"&#{ord(ch)};" for ch in "粘贴的文字").encode()  # openpyxl writes character references
+    part = next(n for n, data in parts.items() if as_written in data)
+    parts[part] = parts[part].replace(as_written, "粘贴\x01的\x1f文字".encode())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    report = check(path)
+    assert [f.code for f in report.findings if f.severity != "info"] == ["cell.control-chars"]
+    assert "粘贴的文字" in [row.get("progress_text") for row in report.rows["lead"].values()]

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # invisible, and illegal in a cell's XML
 _DATE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 SERIAL_RANGE = (36526, 73051)  # 2000-01-01 .. 2099-12-31 as Excel serial numbers
@@ -23,6 +24,7 @@ class Normalised:
     shown: str             # the cell as the clerk sees it, for messages
     note: str = ""         # what was changed, e.g. "80"; empty when taken as it was
     doubt: bool = False    # the change may have lost something the clerk meant (a landline's leading 0)
+    stripped: bool = False  # invisible control characters were taken out
 
 
 def shown(value: object) -> str:
@@ -74,7 +76,11 @@ def _date(value: object, text: str) -> Normalised:
 
 
 def normalise(prop: dict, value: object) -> Normalised:
-    """One cell's value as its schema property expects it; empty cells (and blanks) become None."""
+    """One cell's value as its schema property expects it; empty cells (and blanks) become None; invisible
+    control characters (pasted from other systems) are taken out, and the result says so."""
+    if isinstance(value, str) and CONTROL_CHARS.search(value):
+        got = normalise(prop, CONTROL_CHARS.sub("", value))
+        return Normalised(got.value, CONTROL_CHARS.sub("", value), got.note, got.doubt, stripped=True)
     text = shown(value)
     if value is None or (isinstance(value, str) and not value.strip()):
         return Normalised(None, "")

@@ -150,6 +150,8 @@ def _cell_findings(schema_name: str, values: dict[str, tuple[object, str]], plac
             out.add("cell.formula", value=f"“{got.shown}”" if got.shown else "空", **where)
         if got.value is None:
             continue
+        if got.stripped:
+            out.add("cell.control-chars", **where)
         if got.doubt:
             out.add("cell.number-lost-zero", value=got.shown, **where)
         elif got.note:
