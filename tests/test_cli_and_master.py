@@ -120,7 +120,7 @@ def test_master_layout_freeze_wrap_print(tongchuan_master):
 
 def test_demo_runs_the_whole_cycle_on_both_samples(tmp_path):
     code, data = cli_json("demo", "-o", str(tmp_path / "demo"))
-    assert code == 0
+    assert code == 0 and list(validator("demo-result").iter_errors(data)) == []
     assert [(p["tasks"], len(p["lead_units"])) for p in data["programmes"]] == [(47, 15), (35, 6)]
     names = {p.name for p in (tmp_path / "demo").iterdir() if ".备份-" not in p.name}
     month = f"{dt.date.today().year}年{dt.date.today().month}月"
