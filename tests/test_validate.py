@@ -465,3 +465,17 @@ def test_control_characters_pasted_into_a_cell_are_taken_out_and_said(blank, tmp
     report = check(path)
     assert [f.code for f in report.findings if f.severity != "info"] == ["cell.control-chars"]
     assert "粘贴的文字" in [row.get("progress_text") for row in report.rows["lead"].values()]
+
+
+def test_inputs_merged_over_several_rows_are_named(blank, tmp_path):
+    def merge_status(wb):
+        ws = wb[LEAD_SHEET]
+        col = columns(ws)["进展状态"]
+        ws.protection.sheet = False  # the clerk unprotected the sheet first
+        ws.merge_cells(f"{col}6:{col}8")
+
+    report = check(fill(blank, tmp_path / "merged.xlsx", merge_status))
+    merged = [(f.cell, f.code) for f in report.findings if f.severity == "error"]
+    col = columns(load_workbook(blank)[LEAD_SHEET])["进展状态"]
+    assert merged == [(f"{col}7", "cell.merged-input"), (f"{col}8", "cell.merged-input")]
+    assert f"{col}6:{col}8" in report.findings[[f.code for f in report.findings].index("cell.merged-input")].message

@@ -94,6 +94,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "cell.bad-format": ("error", "{place}「{field}」（{cell}）的值“{value}”格式不对：{detail}"),
     "cell.error-value": ("error", "{place}「{field}」（{cell}）显示为错误值{value}，请改为实际内容。"),
     "cell.normalised": ("info", "{place}「{field}」（{cell}）的“{value}”按“{detail}”读取。"),
+    "cell.merged-input": ("error", "{place}「{field}」（{cell}）在合并单元格{detail}中，看上去有内容，实际为空；"
+                                   "请取消合并，逐行分别填写。"),
     "cell.control-chars": ("warning", "{place}「{field}」（{cell}）含有看不见的控制字符（多由其他系统复制粘贴带入），"
                                       "已去掉后读取，请核对内容。"),
     "cell.number-lost-zero": ("warning", "{place}「{field}」（{cell}）存成了数字“{value}”，区号开头的0可能已丢失，"

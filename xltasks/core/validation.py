@@ -36,6 +36,7 @@ class ReturnData:
     states: dict[str, str] = field(default_factory=dict)
     formulas: set[tuple[str, str]] = field(default_factory=set)
     errors: dict[tuple[str, str], str] = field(default_factory=dict)  # (sheet, A1) -> "#DIV/0!"
+    merged: dict[tuple[str, str], str] = field(default_factory=dict)  # (sheet, A1) -> "G6:G8", its merged range
 
 
 @dataclass
@@ -144,6 +145,10 @@ def _cell_findings(schema_name: str, values: dict[str, tuple[object, str]], plac
         got = normalise(prop, raw)
         if (sheet, ref) in data.errors:
             out.add("cell.error-value", value=data.errors[(sheet, ref)], **where)
+            error_keys.add(key)
+            continue
+        if (sheet, ref) in data.merged:  # shows the value of the range's first cell, holds nothing itself
+            out.add("cell.merged-input", detail=data.merged[(sheet, ref)], **where)
             error_keys.add(key)
             continue
         if (sheet, ref) in data.formulas:

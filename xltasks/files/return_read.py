@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from xltasks.core.findings import SourceError, finding
+from xltasks.core.grid import a1
 from xltasks.core.returns import COOP_SHEET, LEAD_SHEET, META_SHEET
 from xltasks.core.validation import ReturnData
 from xltasks.files.sniff import check_extent, sniff
@@ -47,6 +48,24 @@ def _scan_sheets(zf: zipfile.ZipFile, path: str, found: set[tuple[str, str]], er
                           for ref, value in _ERROR_CELL.findall(xml))
 
 
+MAX_MERGED_CELLS = 20_000  # a merge over a whole column must not become a million entries
+
+
+def _merged_cells(sheet: str, ranges: list) -> dict[tuple[str, str], str]:
+    """Every cell of a merged range but its first, with the range: such a cell shows the first one's value but
+    holds none of its own (a clerk merging G6:G8 to fill three rows at once)."""
+    found: dict[tuple[str, str], str] = {}
+    for (top, left), (bottom, right) in ranges:
+        if (bottom - top + 1) * (right - left + 1) > MAX_MERGED_CELLS or len(found) > MAX_MERGED_CELLS:
+            continue
+        text = f"{a1(top + 1, left + 1)}:{a1(bottom + 1, right + 1)}"
+        for r in range(top, bottom + 1):
+            for c in range(left, right + 1):
+                if (r, c) != (top, left):
+                    found[(sheet, a1(r + 1, c + 1))] = text
+    return found
+
+
 def read_return(path: Path) -> ReturnData:
     """The values of the sheets a check needs; raises SourceError (a finding) when the file cannot be read."""
     import python_calamine
@@ -60,7 +79,7 @@ def read_return(path: Path) -> ReturnData:
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
         try:
-            sheets, states = {}, {}
+            sheets, states, merged = {}, {}, {}
             for meta in book.sheets_metadata:
                 if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
                     continue
@@ -71,6 +90,7 @@ def read_return(path: Path) -> ReturnData:
                 if sheet.height * max(sheet.width, 1) > MAX_CELLS:
                     raise SourceError(finding("source.too-large", path=str(path), detail=f"工作表“{meta.name}”过大"))
                 sheets[meta.name] = sheet.to_python(skip_empty_area=False)
+                merged.update(_merged_cells(meta.name, sheet.merged_cell_ranges or []))
         finally:
             book.close()
     except SourceError:
@@ -78,4 +98,4 @@ def read_return(path: Path) -> ReturnData:
     except Exception as exc:  # noqa: BLE001 - a broken return is a finding, not a traceback
         raise SourceError(finding("source.corrupt", path=str(path), detail=f"{type(exc).__name__}: {str(exc)[:120]}")) \
             from exc
-    return ReturnData(str(path), kind, sheets, states, formulas, errors)
+    return ReturnData(str(path), kind, sheets, states, formulas, errors, merged)
