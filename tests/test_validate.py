@@ -479,3 +479,12 @@ def test_inputs_merged_over_several_rows_are_named(blank, tmp_path):
     col = columns(load_workbook(blank)[LEAD_SHEET])["进展状态"]
     assert merged == [(f"{col}7", "cell.merged-input"), (f"{col}8", "cell.merged-input")]
     assert f"{col}6:{col}8" in report.findings[[f.code for f in report.findings].index("cell.merged-input")].message
+
+
+def test_a_note_written_right_of_the_table_is_pointed_out(blank, tmp_path):
+    def note_outside(wb):
+        ws = wb[LEAD_SHEET]
+        ws.cell(row=7, column=ws.max_column + 2, value="此项已与区财政局沟通")
+
+    report = check(fill(blank, tmp_path / "outside.xlsx", note_outside))
+    assert report.valid and [f.code for f in report.findings if f.severity == "warning"] == ["sheet.outside-table"]

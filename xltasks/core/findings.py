@@ -94,6 +94,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "cell.bad-format": ("error", "{place}「{field}」（{cell}）的值“{value}”格式不对：{detail}"),
     "cell.error-value": ("error", "{place}「{field}」（{cell}）显示为错误值{value}，请改为实际内容。"),
     "cell.normalised": ("info", "{place}「{field}」（{cell}）的“{value}”按“{detail}”读取。"),
+    "sheet.outside-table": ("warning", "「{sheet}」{cell}写在表格右侧的空白处，不会被汇总；需要说明的请写在“备注”栏。"),
     "cell.merged-input": ("error", "{place}「{field}」（{cell}）在合并单元格{detail}中，看上去有内容，实际为空；"
                                    "请取消合并，逐行分别填写。"),
     "cell.control-chars": ("warning", "{place}「{field}」（{cell}）含有看不见的控制字符（多由其他系统复制粘贴带入），"

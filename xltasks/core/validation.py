@@ -324,11 +324,15 @@ def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | 
     planned = {t["task_id"]: t for t in expected_tasks}
     seen: dict[str, int] = {}
     id_col = found["任务编号"]
+    last_col = max(found.values())
+    outside = None
     for r in range(header_index + 1, len(rows)):
         row = rows[r]
         cell = lambda h: row[found[h]] if h in found and found[h] < len(row) else None  # noqa: E731
         task_id = shown(cell("任务编号")).strip()
         row_no = r + 1
+        if outside is None:
+            outside = next((a1(row_no, c + 1) for c in range(last_col + 1, len(row)) if shown(row[c]).strip()), None)
         filled = {h: cell(h) for h in inputs if shown(cell(h)).strip()}
         if not task_id or (not filled and not TASK_ID.fullmatch(task_id)):
             if filled:  # a note under the table ("注：……") with nothing filled in is left alone
@@ -365,6 +369,8 @@ def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | 
     for task_id, planned_task in planned.items():
         if task_id not in seen:
             out.add("row.missing", sheet=sheet, row=planned_task["row"], task_id=task_id)
+    if outside:  # written right of the table: a merge would never see it
+        out.add("sheet.outside-table", sheet=sheet, cell=outside)
     return found_rows
 
 
