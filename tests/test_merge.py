@@ -139,10 +139,13 @@ def test_text_from_returns_stays_text(setup, issued):
     ref = next(c.column_letter for c in ws[5] if c.value == "进展情况") + "6"
     ws[ref] = "=HYPERLINK(\"http://x\",\"点我\")"
     ws[ref].data_type = "s"
+    plan = next(c.column_letter for c in ws[5] if c.value == "下步计划") + "6"
+    ws[plan] = "<r>资金 & 人员</r>"  # looks like rich-text XML: xlsxwriter alone would put it in as XML
     wb.save(hostile)
     merge(master, [returns], ROUND)
-    cell = task_rows(master)["T96C76C7B"]["进展情况"]
-    assert (cell.value, cell.data_type) == ("=HYPERLINK(\"http://x\",\"点我\")", "s")
+    row = task_rows(master)["T96C76C7B"]
+    assert (row["进展情况"].value, row["进展情况"].data_type) == ("=HYPERLINK(\"http://x\",\"点我\")", "s")
+    assert row["下步计划"].value == "<r>资金 & 人员</r>"
     with zipfile.ZipFile(master) as zf:
         assert b"<f>" not in zf.read("xl/worksheets/sheet2.xml")  # 任务清单 (after 汇总统计) holds no formula
 

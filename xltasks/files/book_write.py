@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from xltasks.files.book_read import SheetData
 from xltasks.files.safe_write import cell_text
+from xltasks.files.sheet_xml import Cells, splice
 from xltasks.files.text_size import row_height
 
 FONT = "宋体"
 HEADER_ROW = 2  # the header row of every table sheet (Excel row 2, under the title)
+_RICH = re.compile(r"^<r>.*</r>$", re.S)  # text xlsxwriter takes for rich-text XML
 NOTHING = object()  # a cell left out altogether (no border, no fill), where None is an empty cell of the table
 
 
@@ -114,53 +116,56 @@ class Styles:
         return self._coloured[color]
 
 
-def _cell(ws, sheet: SheetData, r: int, c: int, value: object, fmt, styles: Styles) -> None:
-    """One cell as it was: its formula (an array formula over its range) if it had one, else its value."""
+def _cell(ws, cells: Cells, sheet: SheetData, r: int, c: int, value: object, fmt, styles: Styles):
+    """One cell as it was: its formula (an array formula over its range) or hyperlink, written by xlsxwriter, or
+    its value, written by us. Returns the cell's XML, or its place in the row when xlsxwriter wrote it."""
     formula = sheet.formulas.get((r, c)) if sheet.formulas else None
     if formula is None:
         link = sheet.links.get((r, c)) if sheet.links else None
-        if link is None or not _write_link(ws, r, c, link, value, fmt):
-            _write_value(ws, r, c, value, fmt, styles)  # no link, or one Excel would refuse: the value alone
-        return
+        if link is not None and _write_link(ws, r, c, link, value, fmt):
+            return cells.own(r, c)
+        return _value(cells, r, c, value, fmt, styles)  # no link, or one Excel would refuse: the value alone
     shown = value if isinstance(value, (int, float, str, bool)) else ""  # Excel recalculates on opening
+    if isinstance(shown, str) and _RICH.match(shown):
+        shown = ""  # xlsxwriter would write it as XML
     if (r, c) in sheet.arrays:
         last_row, last_col, dynamic = sheet.arrays[(r, c)]
         write = ws.write_dynamic_array_formula if dynamic else ws.write_array_formula
-        write(r, c, last_row, last_col, "=" + formula, fmt, shown)
+        done = write(r, c, last_row, last_col, "=" + formula, fmt, shown)
     else:
-        ws.write_formula(r, c, "=" + formula, fmt, shown)
+        done = ws.write_formula(r, c, "=" + formula, fmt, shown)
+    return cells.own(r, c) if done >= 0 else _value(cells, r, c, value, fmt, styles)
 
 
 def _write_link(ws, r: int, c: int, link: str, value: object, fmt) -> bool:
+    text = cell_text(str(value)) if value not in (None, "") else None
+    if text is not None and _RICH.match(text):
+        return False  # xlsxwriter would write the text as XML: the text alone, without its link
     try:
-        return ws.write_url(r, c, link, fmt, string=cell_text(str(value)) if value not in (None, "") else None) >= 0
+        return ws.write_url(r, c, link, fmt, string=text) >= 0
     except ValueError:  # an address xlsxwriter cannot write (an unknown scheme)
         return False
 
 
-def _write_value(ws, r: int, c: int, value: object, fmt, styles: Styles) -> None:
+def _value(cells: Cells, r: int, c: int, value: object, fmt, styles: Styles) -> str:
+    if type(value) is str:
+        return cells.string(r, c, value, fmt) if value else cells.blank(r, c, None if fmt is styles.plain else fmt)
     if isinstance(value, Plain):
-        ws.write_string(r, c, cell_text(str(value)), styles.plain)
-        return
-    if type(value) is str and value:
-        ws.write_string(r, c, cell_text(value), fmt)  # never a formula, whatever it starts with
-        return
+        return cells.string(r, c, str(value), styles.plain)
     if value is NOTHING:
-        return
+        return ""
     if isinstance(value, dt.time):
-        ws.write_datetime(r, c, value, styles.time)
-    elif value is None or value == "":
-        if fmt is not styles.plain:
-            ws.write_blank(r, c, None, fmt)
-    elif isinstance(value, bool):
-        ws.write_boolean(r, c, value, fmt)
-    elif isinstance(value, (int, float)):
-        if math.isfinite(value):
-            ws.write_number(r, c, value, fmt)
-    elif isinstance(value, (dt.datetime, dt.date)):
-        ws.write_datetime(r, c, value, styles.for_date(fmt, isinstance(value, dt.datetime) and value.time() != dt.time()))
-    else:
-        ws.write_string(r, c, cell_text(str(value)), fmt)  # a time or duration, as it reads
+        return cells.date(r, c, value, styles.time)
+    if value is None:
+        return cells.blank(r, c, None if fmt is styles.plain else fmt)
+    if isinstance(value, bool):
+        return cells.boolean(r, c, value, fmt)
+    if isinstance(value, (int, float)):
+        return cells.number(r, c, value, fmt)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return cells.date(r, c, value, styles.for_date(fmt, isinstance(value, dt.datetime) and
+                                                         value.time() != dt.time()))
+    return cells.string(r, c, str(value), fmt)  # a duration, as it reads
 
 
 def _setup_print(ws, layout: Layout, header_at: int) -> None:
@@ -188,7 +193,7 @@ def header_index(rows: list[list[object]], layout: Layout) -> int:
     return at
 
 
-def _write_table(book, ws, sheet: SheetData, layout: Layout, styles: Styles) -> None:
+def _write_table(book, ws, cells: Cells, sheet: SheetData, layout: Layout, styles: Styles) -> None:
     rows = sheet.rows
     at = header_index(rows, layout)
     headers = [str(v).strip() if v is not None else "" for v in (rows[at] if len(rows) > at else [])]
@@ -210,27 +215,28 @@ def _write_table(book, ws, sheet: SheetData, layout: Layout, styles: Styles) -> 
         ws.set_column(c, c, widths[c], None, {"hidden": True} if hidden[c] else {})
     _set_rest(ws, sheet, width)
     shown = [(c, widths[c]) for c in range(width) if not hidden[c]]
-    ws.set_row(0, 28)
     for r, values in enumerate(rows):
         if r < at:
-            for c, value in enumerate(values):
-                _cell(ws, sheet, r, c, value, styles.title if r == 0 else styles.plain, styles)
+            fmt = styles.title if r == 0 else styles.plain
+            _row(ws, cells, r, [_cell(ws, cells, sheet, r, c, v, fmt, styles) for c, v in enumerate(values)],
+                 28 if r == 0 else None)
             continue
         if r == at:
-            for c, header in enumerate(headers):
-                if header or (r, c) in sheet.formulas:
-                    _cell(ws, sheet, r, c, values[c], header_formats[c], styles)
+            _row(ws, cells, r, [_cell(ws, cells, sheet, r, c, values[c], header_formats[c], styles)
+                                for c, header in enumerate(headers) if header or (r, c) in sheet.formulas],
+                 28 if r == 0 else None)
             continue
         n = len(values)
         row_formats = formats if not (layout.total_label and n and values[0] == layout.total_label) else \
             [styles.bold(f) if c < (layout.total_width or width) else f for c, f in enumerate(formats)]
-        if layout.heights:
-            ws.set_row(r, row_height([(values[c], w) for c, w in shown if c < n and type(values[c]) is str]))
+        parts = []
         for c in range(width):
             value = values[c] if c < n else None
             if hidden[c] and value in (None, "") and (r, c) not in sheet.formulas:
                 continue  # nobody sees it: no need for its border
-            _cell(ws, sheet, r, c, value, row_formats[c], styles)
+            parts.append(_cell(ws, cells, sheet, r, c, value, row_formats[c], styles))
+        _row(ws, cells, r, parts, row_height([(values[c], w) for c, w in shown if c < n and type(values[c]) is str])
+             if layout.heights else None)
     last = max(len(rows) - 1, at)
     if layout.state_header in headers and last > at:
         c = headers.index(layout.state_header)
@@ -255,13 +261,19 @@ def _set_rest(ws, sheet: SheetData, after: int) -> None:
             ws.set_column(first, 16383, width if width is not None else 8.43, None, {"hidden": True} if hidden else {})
 
 
-def _write_plain(ws, sheet: SheetData, styles: Styles) -> None:
+def _write_plain(ws, cells: Cells, sheet: SheetData, styles: Styles) -> None:
     _set_rest(ws, sheet, max(sheet.widths, default=-1) + 1)
     for c, (width, hidden) in sheet.widths.items():
         ws.set_column(c, c, width if width is not None else 8.43, None, {"hidden": True} if hidden else {})
     for r, values in enumerate(sheet.rows):
-        for c, value in enumerate(values):
-            _cell(ws, sheet, r, c, value, styles.plain, styles)
+        _row(ws, cells, r, [_cell(ws, cells, sheet, r, c, v, styles.plain, styles) for c, v in enumerate(values)])
+
+
+def _row(ws, cells: Cells, r: int, parts: list, height: float | None = None) -> None:
+    """A row to our sheet XML; its height to xlsxwriter too (it places notes and charts by row heights)."""
+    if height is not None:
+        ws.set_row(r, height)
+    cells.row(r, parts, height)
 
 
 def _cover_formulas(sheet: SheetData) -> None:
@@ -282,9 +294,11 @@ def write_book(path: Path, sheets: list[tuple[SheetData, Layout | None]], colors
     `macros` (an .xlsm's VBA project and its signature) go back in unchanged, and the workbook's defined `names`."""
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                           "strings_to_numbers": False, "strings_to_urls": False,
-                                           "default_date_format": "yyyy-mm-dd"})
+    package = io.BytesIO()  # small: the cells go in when it is spliced
+    cells: dict[int, Cells] = {}
+    book = xlsxwriter.Workbook(package, {"constant_memory": True, "strings_to_formulas": False,
+                                         "strings_to_numbers": False, "strings_to_urls": False,
+                                         "default_date_format": "yyyy-mm-dd"})
     try:
         styles = Styles(book, colors)
         for name, formula in names:
@@ -299,12 +313,15 @@ def write_book(path: Path, sheets: list[tuple[SheetData, Layout | None]], colors
         for i, (sheet, layout) in enumerate(sheets):
             _cover_formulas(sheet)
             ws = book.add_worksheet(sheet.name)
+            cells[i] = Cells()
             for (r, c), text in sheet.comments.items():  # before the rows: constant memory drops a later one
                 ws.write_comment(r, c, cell_text(text), {"author": "", "x_scale": 2, "y_scale": 2})
+            if any(r == 0 for r, _ in sheet.comments):
+                ws.set_row(0, None)  # a note in row 1 of a row xlsxwriter has nothing else for would stop it
             if layout is None:
-                _write_plain(ws, sheet, styles)
+                _write_plain(ws, cells[i], sheet, styles)
             else:
-                _write_table(book, ws, sheet, layout, styles)
+                _write_table(book, ws, cells[i], sheet, layout, styles)
             if i == active:
                 ws.activate()
             elif sheet.state == "hidden":
@@ -313,3 +330,4 @@ def write_book(path: Path, sheets: list[tuple[SheetData, Layout | None]], colors
                 ws.very_hidden()
     finally:
         book.close()
+    splice(package, path, cells)
