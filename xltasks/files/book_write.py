@@ -215,6 +215,7 @@ def _write_table(book, ws, cells: Cells, sheet: SheetData, layout: Layout, style
         ws.set_column(c, c, widths[c], None, {"hidden": True} if hidden[c] else {})
     _set_rest(ws, sheet, width)
     shown = [(c, widths[c]) for c in range(width) if not hidden[c]]
+    plain = not sheet.formulas and not sheet.links  # no cell for xlsxwriter to write
     for r, values in enumerate(rows):
         if r < at:
             fmt = styles.title if r == 0 else styles.plain
@@ -234,7 +235,10 @@ def _write_table(book, ws, cells: Cells, sheet: SheetData, layout: Layout, style
             value = values[c] if c < n else None
             if hidden[c] and value in (None, "") and (r, c) not in sheet.formulas:
                 continue  # nobody sees it: no need for its border
-            parts.append(_cell(ws, cells, sheet, r, c, value, row_formats[c], styles))
+            if plain:
+                parts.append(_value(cells, r, c, value, row_formats[c], styles))
+            else:
+                parts.append(_cell(ws, cells, sheet, r, c, value, row_formats[c], styles))
         _row(ws, cells, r, parts, row_height([(values[c], w) for c, w in shown if c < n and type(values[c]) is str])
              if layout.heights else None)
     last = max(len(rows) - 1, at)

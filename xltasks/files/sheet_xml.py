@@ -73,55 +73,52 @@ class Cells:
     rows: tuple[int, int] | None = None  # first and last row written
     first_col: int = 16384  # the first and last column with a cell
     last_col: int = -1
-    _xf: dict[int, int] = field(default_factory=dict)
+    _xf: dict[int, str] = field(default_factory=dict)  # id(format) -> its s="" attribute
 
     def _style(self, fmt) -> str:
-        key = id(fmt)
-        if key not in self._xf:
-            self._xf[key] = fmt._get_xf_index() if fmt is not None else 0
-        index = self._xf[key]
-        return f' s="{index}"' if index else ""
+        index = fmt._get_xf_index() if fmt is not None else 0
+        self._xf[id(fmt)] = style = f' s="{index}"' if index else ""
+        return style
 
-    def _span(self, c: int) -> None:
+    def _ref(self, r: int, c: int, fmt) -> str:
+        """r="B5" s="3", the column counted into the sheet's extent."""
         if c > self.last_col:
             self.last_col = c
         if c < self.first_col:
             self.first_col = c
+        style = self._xf.get(id(fmt))
+        if style is None:
+            style = self._style(fmt)
+        return f'r="{_COLS[c] if c < len(_COLS) else _col(c)}{r + 1}"{style}'
 
     def string(self, r: int, c: int, value: str, fmt) -> str:
         """A text cell, as xlsxwriter's write_string makes it (an empty text is a blank cell)."""
         text = cell_text(value)
         if text == "":
             return self.blank(r, c, fmt)
-        self._span(c)
         text = text_xml(text)
         space = ' xml:space="preserve"' if _PRESERVE.search(text) else ""
-        return f'<c r="{_col(c)}{r + 1}"{self._style(fmt)} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+        return f'<c {self._ref(r, c, fmt)} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
     def number(self, r: int, c: int, value: float, fmt) -> str:
         """A number cell ('' for one Excel cannot hold: NaN, infinity)."""
         if not math.isfinite(value):
             return ""
-        self._span(c)
-        return f'<c r="{_col(c)}{r + 1}"{self._style(fmt)}><v>{value:.16G}</v></c>'
+        return f'<c {self._ref(r, c, fmt)}><v>{value:.16G}</v></c>'
 
     def date(self, r: int, c: int, value: dt.date | dt.time, fmt) -> str:
         """A date, date and time, or time of day, as Excel's serial number."""
         return self.number(r, c, _datetime_to_excel_datetime(value, False, False), fmt)
 
     def boolean(self, r: int, c: int, value: bool, fmt) -> str:
-        self._span(c)
-        return f'<c r="{_col(c)}{r + 1}"{self._style(fmt)} t="b"><v>{int(value)}</v></c>'
+        return f'<c {self._ref(r, c, fmt)} t="b"><v>{int(value)}</v></c>'
 
     def blank(self, r: int, c: int, fmt) -> str:
-        if fmt is None:
-            return ""
-        self._span(c)
-        return f'<c r="{_col(c)}{r + 1}"{self._style(fmt)}/>'
+        return f'<c {self._ref(r, c, fmt)}/>' if fmt is not None else ""
 
     def own(self, r: int, c: int) -> tuple[int, int]:
         """The place of a cell xlsxwriter writes (a formula, a hyperlink)."""
-        self._span(c)
+        self._ref(r, c, None)
         return (r, c)
 
     def row(self, r: int, parts: list, height: float | None = None) -> None:
