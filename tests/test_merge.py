@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, cli_json, convert, run
+from conftest import ROOT, cli_json, convert, run, run_cli
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -836,3 +836,42 @@ def test_merging_the_same_files_again_leaves_the_master_and_its_backups_alone(se
         code, data = cli_json("merge", str(master), str(returns), "--round", ROUND)
         assert code == 0 and data["unchanged"] and not data["written"] and list(validator("merge-result").iter_errors(data)) == []
     assert master.read_bytes() == after_first and sorted(master.parent.glob("总台账.备份-*.xlsx")) == backups
+
+
+def test_a_large_programme_does_not_flood_the_terminal(tmp_path):
+    """40 units, one return and 25 stray workbooks: the terminal names 30 missing units and 20 unmerged files, says
+    how many more there are and where they all are; the 催办 list has every unit."""
+    from conftest import write_table
+
+    source = write_table(tmp_path / "任务表.xlsx", [["序号", "工作任务", "牵头单位", "完成时限"]] +
+                         [[i, f"第{i}项重点工作按月推进", f"单位{i:02d}", "2026年12月底前"] for i in range(1, 41)])
+    master = tmp_path / "总台账.xlsx"
+    assert run_cli("import", str(source), "-o", str(master)).returncode == 0
+    issued = split(master, tmp_path / "issued", "2026年11月", units=["单位01"]).files[0].path
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    answer(issued, returns / "单位01.xlsx", day=dt.date(2026, 11, 20))
+    for i in range(25):
+        write_table(returns / f"随手表{i:02d}.xlsx", [["姓名", "电话"], ["张三", "123"]])
+    done = run_cli("merge", str(master), str(returns), "--round", "2026年11月")
+    assert done.returncode == 1, done.stderr  # the stray workbooks are sent back: no return of ours
+    text = " ".join(done.stdout.split())  # rich wraps long lines
+    assert "已汇总1个，退回25个" in text
+    assert "单位31等39个单位（完整名单见催办清单）" in text.replace(" ", "") and "单位32" not in text
+    assert text.count("随手表") == 20 and "……另有5个文件未汇总，加 --json 可看全部。" in text
+    reminder = (tmp_path / "总台账-2026年11月-催办.txt").read_text(encoding="utf-8")
+    assert all(f"单位{i:02d}" in reminder for i in range(2, 41))
+
+
+def test_only_stray_files_says_so_not_to_check_the_round(tmp_path, issued):
+    master = Path(shutil.copy(TONGCHUAN, tmp_path / "总台账.xlsx"))
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    from conftest import write_table
+    write_table(returns / "通讯录.xlsx", [["姓名", "电话"], ["张三", "123"]])
+    done = run_cli("merge", str(master), str(returns), "--round", ROUND)
+    assert done.returncode == 1 and "所给的文件中没有本项目的报送表" in done.stdout and "--round" not in done.stdout
+    other = split(TONGCHUAN, tmp_path / "old", "2021年5月", units=["市卫健委"]).files[0].path
+    answer(other, returns / "旧.xlsx")
+    done = run_cli("merge", str(master), str(returns), "--round", ROUND)
+    assert done.returncode == 1 and "请检查 --round 期次是否与报送表一致" in done.stdout

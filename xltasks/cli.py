@@ -340,6 +340,10 @@ def merge_command(master: Path, paths: tuple[Path, ...], round_name: str, as_of,
         sys.exit(EXIT_INPUT_ERRORS)  # nothing of this run merged, or a return sent back
 
 
+SHOWN_NAMES = 30  # units named on the terminal; the 催办 list has them all
+SHOWN_FILES = 20  # files not merged, each with its reason; --json has them all
+
+
 def render_merge(result) -> None:
     from collections import Counter
 
@@ -354,11 +358,15 @@ def render_merge(result) -> None:
                                     ("done", "on_track", "due_soon", "overdue", "not_reported", "rejected") if states[s]))
     if result.reconciled.kept_units:
         out.print(f"沿用本期此前已汇总的报送：{escape('、'.join(result.reconciled.kept_units))}")
-    if result.reconciled.missing_units:
-        out.print(f"[yellow]未报送单位：{escape('、'.join(result.reconciled.missing_units))}[/]")
-    for f in result.reconciled.files:
-        if f.outcome != "merged":
-            out.print(f"{escape(Path(f.report.path).name)}：{escape(f.reason)}")
+    missing = result.reconciled.missing_units
+    if missing:
+        more = f"等{len(missing)}个单位（完整名单见催办清单）" if len(missing) > SHOWN_NAMES else ""
+        out.print(f"[yellow]未报送单位：{escape('、'.join(missing[:SHOWN_NAMES]))}{more}[/]")
+    unmerged = [f for f in result.reconciled.files if f.outcome != "merged"]
+    for f in unmerged[:SHOWN_FILES]:
+        out.print(f"{escape(Path(f.report.path).name)}：{escape(f.reason)}")
+    if len(unmerged) > SHOWN_FILES:
+        out.print(f"……另有{len(unmerged) - SHOWN_FILES}个文件未汇总，加 --json 可看全部。")
     print_findings(out, result.warnings)
     if result.shown_round:
         out.print(f"[yellow]{escape(result.round)}早于总台账当前显示的{escape(result.shown_round)}：本次更新了「历次进展」"
@@ -366,7 +374,9 @@ def render_merge(result) -> None:
     if result.unchanged:
         out.print("总台账已包含这些报送，内容没有变化，未重写（也未新增备份）。")
     elif not result.dry_run and not result.written:
-        out.print("[yellow]没有本期的报送表可汇总，总台账未改动。[/]请检查 --round 期次是否与报送表一致。")
+        other_round = any(f.outcome == "ignored" and f.report.round for f in result.reconciled.files)
+        out.print("[yellow]没有本期的报送表可汇总，总台账未改动。[/]" +
+                  ("请检查 --round 期次是否与报送表一致。" if other_round else "所给的文件中没有本项目的报送表。"))
     if result.backup:
         out.print(f"原总台账已备份为 {escape(str(result.backup))}")
     if result.reminder_path:
