@@ -875,3 +875,17 @@ def test_only_stray_files_says_so_not_to_check_the_round(tmp_path, issued):
     answer(other, returns / "旧.xlsx")
     done = run_cli("merge", str(master), str(returns), "--round", ROUND)
     assert done.returncode == 1 and "请检查 --round 期次是否与报送表一致" in done.stdout
+
+
+def test_document_properties_survive_merges(setup):
+    """The title, author and company a coordinator set (File > Properties) and the creation date stay; import names
+    the master after its programme."""
+    master, returns = setup
+    wb = load_workbook(master)
+    assert wb.properties.title == "铜川市居家和社区养老服务改革试点工作颗粒化任务清单总台账"
+    wb.properties.title, wb.properties.creator = "养老试点督办台账", "市民政局督查科"
+    wb.properties.created = dt.datetime(2021, 3, 1, 9, 30)
+    wb.save(master)
+    merge(master, [returns], ROUND)
+    props = load_workbook(master).properties
+    assert (props.title, props.creator, props.created) == ("养老试点督办台账", "市民政局督查科", dt.datetime(2021, 3, 1, 9, 30))

@@ -147,7 +147,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     if master.suffix.lower() not in (".xlsx", ".xlsm"):
         kind = master.suffix.lower().lstrip(".") or "未知"
         raise SourceError(finding("master.format", path=str(master), detail=kind))
-    book, sheets, names = read_master_whole(master, config.aliases)
+    book, sheets, info = read_master_whole(master, config.aliases)
     # A round the master knows under another spelling ("2021年06月" for "2021年6月") keeps the master's spelling.
     round_name = next((known for known in history_rounds(sheets) if same_round(known, round_name)), round_name)
     expect = expectation(book, config.groups)
@@ -185,7 +185,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     macros = _vba_parts(master)
     try:
         result.backup = write_atomically(master, lambda temp: update_master(sheets, temp, plan, reconciled, written,
-                                                                            macros, names, shown),
+                                                                            macros, info, shown),
                                          replace=True, unless_same=True)
         result.written = True
     except Unchanged:

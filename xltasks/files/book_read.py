@@ -9,6 +9,7 @@ does not; the README says so.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 import zipfile
@@ -205,6 +206,41 @@ def defined_names(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
             name = "'" + sheets[int(local)].replace("'", "''") + "'!" + name
         names.append((name, formula))
     return names
+
+
+_CORE = {"{http://purl.org/dc/elements/1.1/}title": "title", "{http://purl.org/dc/elements/1.1/}subject": "subject",
+         "{http://purl.org/dc/elements/1.1/}creator": "author", "{http://purl.org/dc/elements/1.1/}description":
+         "comments", "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}keywords": "keywords",
+         "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}category": "category",
+         "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}contentStatus": "status"}
+_APP = {"Company": "company", "Manager": "manager"}
+
+
+def doc_properties(zf: zipfile.ZipFile) -> dict[str, object]:
+    """The workbook's document properties (title, author, company, when it was created ...), in xlsxwriter's
+    set_properties terms, so a rewrite keeps them; what is missing or unreadable is left out."""
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    found: dict[str, object] = {}
+    for part, fields in (("docProps/core.xml", _CORE), ("docProps/app.xml", _APP)):
+        if part not in zf.NameToInfo or zf.NameToInfo[part].file_size > 1 << 20:
+            continue
+        try:
+            root = ElementTree.fromstring(zf.read(part))
+        except (ElementTree.ParseError, DefusedXmlException, ValueError, zipfile.BadZipFile):
+            continue
+        for element in root:
+            tag = element.tag.split("}")[-1] if part.endswith("app.xml") else element.tag
+            text = (element.text or "").strip()
+            if tag in fields and text:
+                found[fields[tag]] = text[:255]
+            elif tag == "{http://purl.org/dc/terms/}created" and text:
+                try:
+                    found["created"] = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+                except ValueError:
+                    pass
+    return found
 
 
 def sheet_extras(zf: zipfile.ZipFile, check: Callable[[bytes, str], None] | None = None) -> dict[str, Extras]:

@@ -293,9 +293,10 @@ def _cover_formulas(sheet: SheetData) -> None:
 
 def write_book(path: Path, sheets: list[tuple[SheetData, Layout | None]], colors: dict[str, str],
                active: int = 0, macros: tuple[bytes, bytes | None] | None = None,
-               names: list[tuple[str, str]] = ()) -> None:
+               names: list[tuple[str, str]] = (), properties: dict[str, object] | None = None) -> None:
     """Write the sheets, in order, to `path` (a temporary file that write_atomically moves into place);
-    `macros` (an .xlsm's VBA project and its signature) go back in unchanged, and the workbook's defined `names`."""
+    `macros` (an .xlsm's VBA project and its signature) go back in unchanged, and the workbook's defined `names`
+    and document `properties` (xlsxwriter's set_properties: title, author, created ...)."""
     import xlsxwriter
 
     package = io.BytesIO()  # small: the cells go in when it is spliced
@@ -305,6 +306,7 @@ def write_book(path: Path, sheets: list[tuple[SheetData, Layout | None]], colors
                                          "default_date_format": "yyyy-mm-dd"})
     try:
         styles = Styles(book, colors)
+        book.set_properties(properties or {})
         for name, formula in names:
             book.define_name(name, "=" + formula)  # one Excel would refuse is left out, with xlsxwriter's warning
         if macros:

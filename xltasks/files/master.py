@@ -137,4 +137,5 @@ def save_master(programme: Programme, source: str, source_sha256: str, path: Pat
 
     defaults = parse_config(None)
     write_book(path, master_sheets(programme, source, source_sha256, start, labels or defaults.status_labels),
-               colors or defaults.status_colors)
+               colors or defaults.status_colors,
+               properties={"title": f"{programme.title or '任务'}总台账", "comments": f"由 xltasks 从“{source}”导入"})

@@ -15,7 +15,7 @@ from xltasks.core.grid import a1
 from xltasks.core.units import split_units
 from xltasks.files.master_layout import MASTER_FORMAT, META_SHEET, TASK_COLUMNS, TASK_SHEET, UNIT_SHEET
 from xltasks.files.safe_write import ILLEGAL_CHARACTERS_RE
-from xltasks.files.book_read import Extras, SheetData, defined_names, read_book, sheet_extras
+from xltasks.files.book_read import Extras, SheetData, defined_names, doc_properties, read_book, sheet_extras
 from xltasks.files.sniff import ExtentBudget, sniff
 
 HEADERS = {key: header for key, header, _ in TASK_COLUMNS}
@@ -184,18 +184,26 @@ def read_master(path: Path, aliases: dict[str, str] | None = None,
     return MasterBook(path, meta, tasks, groups, aliases, findings)
 
 
+@dataclass
+class BookInfo:
+    """What a rewrite of the master carries besides its sheets."""
+    names: list[tuple[str, str]] = field(default_factory=list)  # defined names: (name, formula)
+    properties: dict[str, object] = field(default_factory=dict)  # document properties (xlsxwriter's terms)
+
+
 def read_master_whole(path: Path, aliases: dict[str, str] | None = None
-                      ) -> tuple[MasterBook, list[SheetData], list[tuple[str, str]]]:
-    """The master, all its sheets and its defined names, read once (one snapshot), for a command that writes the
-    master again."""
+                      ) -> tuple[MasterBook, list[SheetData], BookInfo]:
+    """The master, all its sheets, its defined names and document properties, read once (one snapshot), for a
+    command that writes the master again."""
     path = Path(path)
     shown = str(path)
     extras: dict[str, Extras] = {}
-    names: list[tuple[str, str]] = []
+    info = BookInfo()
 
     def inspect(zf) -> None:
         extras.update(sheet_extras(zf, ExtentBudget(shown).check))
-        names.extend(defined_names(zf))
+        info.names.extend(defined_names(zf))
+        info.properties.update(doc_properties(zf))
 
     kind = sniff(path, inspect)
     if kind == "docx":
@@ -207,7 +215,7 @@ def read_master_whole(path: Path, aliases: dict[str, str] | None = None
     except Exception as exc:  # noqa: BLE001 - a broken master is a finding, not a traceback
         raise SourceError(finding("source.corrupt", path=shown, detail=f"{type(exc).__name__}: {str(exc)[:120]}")) \
             from exc
-    return read_master(path, aliases, {sheet.name: sheet.rows for sheet in sheets}), sheets, names
+    return read_master(path, aliases, {sheet.name: sheet.rows for sheet in sheets}), sheets, info
 
 
 def _read_sheets(names: list[str], rows_of: Callable[[str], list[list]],

@@ -24,7 +24,7 @@ from xltasks.files.book_read import SheetData
 from xltasks.files.book_write import NOTHING, Col, Layout, Plain, write_book
 from xltasks.files.master import (FINDING_COLUMNS, HELP_LAYOUT, ROSTER_COLUMNS, UNIT_COLUMNS, layout_of,
                                   task_layout)
-from xltasks.files.master_read import header_columns
+from xltasks.files.master_read import BookInfo, header_columns
 from xltasks.files.master_layout import (FINDING_SHEET, HEADER_ROW, HELP_SHEET, META_SHEET, ROSTER_SHEET,
                                          TASK_COLUMNS, TASK_SHEET, UNIT_SHEET)
 
@@ -323,7 +323,7 @@ class Shown:
 
 def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], reconciled: Reconciled,
                   w: MergeWrite, macros: tuple[bytes, bytes | None] | None = None,
-                  names: list[tuple[str, str]] = (), shown: Shown | None = None) -> None:
+                  info: BookInfo | None = None, shown: Shown | None = None) -> None:
     """Write the master as read (`book`, every sheet) with the merge, to `target` (a temporary file that
     write_atomically moves). The task sheet and 汇总统计 show `shown` (the latest round) when given, else this
     merge's round; 历次进展, 报送记录 and 报送情况 always take this merge."""
@@ -348,7 +348,8 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
                REGISTER_SHEET: layout_of(REGISTER_COLUMNS), MATRIX_SHEET: MATRIX_LAYOUT}
     ordered = [(summary, summary_layout)] + [(sheet, layouts.get(name)) for name, sheet in sheets.items()
                                              if name != SUMMARY_SHEET]
-    write_book(target, ordered, w.colors, macros=macros, names=names)
+    info = info or BookInfo()
+    write_book(target, ordered, w.colors, macros=macros, names=info.names, properties=info.properties)
 
 
 def received_before(book: list[SheetData], round_name: str) -> set[str]:
