@@ -59,7 +59,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "split.row-no-id": ("warning", "总台账{where}有任务内容但没有任务编号，未下发；请不要删改“任务编号”列。"),
     # validate: the file as a whole. A file that cannot be checked is a finding in the report, never a crash.
     "file.skipped": ("info", "“{path}”是{detail}，已跳过。"),
-    "file.converted": ("info", "报送表被另存为{detail}格式，已按该格式读取（这种格式无法检查单元格是否为公式）；请尽量保存为 .xlsx 后报送。"),
+    "file.converted": ("info", "报送表被另存为{detail}格式，已按该格式读取；请尽量保存为 .xlsx 后报送。"),
     "file.too-many-findings": ("info", "本文件问题过多，只列出前{detail}条，请先修改以上问题后再校验。"),
     # validate: the workbook's identity and shape.
     "workbook.no-metadata": ("error", "本文件缺少报送表标识（隐藏的“_xltasks”表），不是本系统下发的报送表，或已被复制到新文件中。"

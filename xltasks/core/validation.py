@@ -422,7 +422,8 @@ def validate_return(data: ReturnData, expect: Expectation | None = None, round_n
         out.add("file.skipped", detail=own)
         return ReturnReport(data.path, findings=out.items)
     if data.kind != "xlsx":
-        out.add("file.converted", detail=f".{data.kind}")
+        out.add("file.converted", detail=f".{data.kind}" if data.kind == "ods" else
+                f".{data.kind}（这种格式无法检查单元格是否为公式或错误值）")
     meta = _meta(data, out)
     unit = (expect.aliases.get(meta["unit"], meta["unit"]) if expect else meta["unit"]) if meta else ""
     report = ReturnReport(data.path, unit, meta["round"] if meta else "", created=meta["created"] if meta else "")

@@ -1,4 +1,5 @@
-"""Read a return for checking: the sheets a check needs (python-calamine) and, in .xlsx, which cells hold formulas."""
+"""Read a return for checking: the sheets a check needs (python-calamine) and, in .xlsx and .ods, which cells hold
+formulas and which show an error value."""
 
 from __future__ import annotations
 
@@ -48,6 +49,58 @@ def _scan_sheets(zf: zipfile.ZipFile, path: str, found: set[tuple[str, str]], er
                           for ref, value in _ERROR_CELL.findall(xml))
 
 
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
+_MAX_REPEAT = 1000  # a formula "repeated" over a million blank cells is marked on its first thousand
+
+
+def _scan_ods(zf: zipfile.ZipFile, found: set[tuple[str, str]], errors: dict[tuple[str, str], str]) -> None:
+    """The same for an .ods (LibreOffice, WPS): cells of the checked sheets holding a formula (table:formula) or
+    showing an error value (calcext:value-type="error"), which calamine returns as empty."""
+    from defusedxml.ElementTree import ParseError, iterparse
+
+    if "content.xml" not in zf.NameToInfo:
+        return
+    try:
+        _walk_ods(zf, found, errors, iterparse)
+    except ParseError:
+        pass  # calamine reports the broken file
+
+
+def _walk_ods(zf: zipfile.ZipFile, found: set[tuple[str, str]], errors: dict[tuple[str, str], str], iterparse) -> None:
+    sheet, row, col = None, 0, 0
+    with zf.open("content.xml") as content:
+        for event, element in iterparse(content, events=("start", "end")):
+            tag = element.tag
+            if tag == _TABLE + "table":
+                if event == "start":
+                    name = element.get(_TABLE + "name", "")
+                    sheet, row = (name if name in CHECKED_SHEETS else None), 0
+                else:
+                    sheet = None
+                    element.clear()
+            elif sheet is None or not tag.startswith(_TABLE):
+                continue
+            elif tag == _TABLE + "table-row":
+                if event == "start":
+                    col = 0
+                else:
+                    row += int(element.get(_TABLE + "number-rows-repeated", "1"))
+                    element.clear()
+            elif tag in (_TABLE + "table-cell", _TABLE + "covered-table-cell") and event == "end":
+                repeat = int(element.get(_TABLE + "number-columns-repeated", "1"))
+                formula = element.get(_TABLE + "formula") is not None
+                error = element.get(_CALCEXT + "value-type") == "error"
+                if formula or error:
+                    shown = "".join(element.itertext()).strip() or "#VALUE!"
+                    for c in range(col, col + min(repeat, _MAX_REPEAT)):
+                        if formula:
+                            found.add((sheet, a1(row + 1, c + 1)))
+                        if error:
+                            errors[(sheet, a1(row + 1, c + 1))] = shown
+                col += repeat
+
+
 MAX_MERGED_CELLS = 20_000  # a merge over a whole column must not become a million entries
 
 
@@ -73,7 +126,7 @@ def read_return(path: Path) -> ReturnData:
     formulas: set[tuple[str, str]] = set()
     errors: dict[tuple[str, str], str] = {}
     kind = sniff(path, lambda zf: _scan_sheets(zf, str(path), formulas, errors)
-                 if "xl/workbook.xml" in zf.NameToInfo else None)
+                 if "xl/workbook.xml" in zf.NameToInfo else _scan_ods(zf, formulas, errors))
     if kind == "docx":
         raise SourceError(finding("source.unsupported", path=str(path)))
     try:
