@@ -253,7 +253,7 @@ def test_a_lock_file_or_a_failure_leaves_the_master_byte_identical(setup, capsys
 
     import xltasks.actions.merge as update
 
-    def fails_half_way(master_path, target, *args):
+    def fails_half_way(master_path, target, *args, **kwargs):
         target.write_bytes(b"half a workbook")
         raise OSError("disk full")
 
@@ -889,3 +889,41 @@ def test_document_properties_survive_merges(setup):
     merge(master, [returns], ROUND)
     props = load_workbook(master).properties
     assert (props.title, props.creator, props.created) == ("养老试点督办台账", "市民政局督查科", dt.datetime(2021, 3, 1, 9, 30))
+
+
+def test_a_long_history_moves_its_oldest_rounds_to_a_workbook_beside_the_master(setup, tmp_path, monkeypatch):
+    """历次进展 past its limit (400,000 rows; 50 here) moves whole oldest rounds, with their notes, to a workbook
+    beside the master; the last two rounds stay (核查提示 compares with the one before); the sheet's title names
+    every such workbook, and a re-run changes nothing."""
+    from openpyxl.comments import Comment
+
+    from xltasks.files import master_update
+
+    monkeypatch.setattr(master_update, "HISTORY_MAX_ROWS", 50)
+    master, returns = setup
+    assert merge(master, [returns], ROUND).history_archive is None  # 35 rows a round
+    wb = load_workbook(master)
+    wb["历次进展"]["G3"].comment = Comment("六月这条要核实", "督查科")
+    wb.save(master)
+    moved = {}
+    for month in ("7", "8", "9"):
+        issued = split(master, tmp_path / month, f"2021年{month}月", units=["市民政局"]).files[0].path
+        folder = tmp_path / f"returns-{month}"
+        folder.mkdir()
+        answer(issued, folder / "民政局.xlsx", "推进中", 70, day=dt.date(2021, int(month), 25))
+        moved[month] = merge(master, [folder], f"2021年{month}月").history_archive
+    assert moved == {"7": None, "8": "总台账-历次进展-2021年6月至2021年6月.xlsx",
+                     "9": "总台账-历次进展-2021年7月至2021年7月.xlsx"}
+    june = load_workbook(tmp_path / moved["8"])["历次进展"]
+    rows = list(june.iter_rows(min_row=3, values_only=True))
+    assert len(rows) == 35 and {r[0] for r in rows} == {"2021年6月"} and june["G3"].comment.text == "六月这条要核实"
+    assert june["A1"].value == "历次进展（2021年6月至2021年6月，自总台账“总台账.xlsx”移出）"
+    july = load_workbook(tmp_path / moved["9"])["历次进展"]
+    assert {r[0] for r in july.iter_rows(min_row=3, values_only=True)} == {"2021年7月"}
+    history = load_workbook(master)["历次进展"]
+    assert sorted({r[0] for r in history.iter_rows(min_row=3, values_only=True)}) == ["2021年8月", "2021年9月"]
+    assert history["A1"].value == f"历次进展（每期每项任务一行；更早的期次见“{moved['8']}”“{moved['9']}”）"
+    assert not any(c.comment for row in history.iter_rows() for c in row)
+    assert task_rows(master)["T96C76C7B"]["核查提示"].value == "进展情况与上期相同"
+    code, data = cli_json("merge", str(master), str(tmp_path / "returns-9"), "--round", "2021年9月")
+    assert code == 0 and data["history_archive"] is None and data["unchanged"]

@@ -377,6 +377,8 @@ def render_merge(result) -> None:
         other_round = any(f.outcome == "ignored" and f.report.round for f in result.reconciled.files)
         out.print("[yellow]没有本期的报送表可汇总，总台账未改动。[/]" +
                   ("请检查 --round 期次是否与报送表一致。" if other_round else "所给的文件中没有本项目的报送表。"))
+    if result.history_archive:
+        out.print(f"「历次进展」已超过40万行，较早的期次已移至“{escape(result.history_archive)}”（与总台账同一文件夹）。")
     if result.backup:
         out.print(f"原总台账已备份为 {escape(str(result.backup))}")
     if result.reminder_path:

@@ -41,6 +41,7 @@ class MergeResult:
     reminder_error: str = ""
     shown_round: str = ""  # set when this merge was for an earlier round than the one the master shows
     unchanged: bool = False  # the master already held exactly this merge: not rewritten, no backup
+    history_archive: str | None = None  # the workbook 历次进展's oldest rounds moved to, this merge
 
     @property
     def merged_any(self) -> bool:
@@ -61,6 +62,7 @@ class MergeResult:
             "shown_round": self.shown_round,
             "written": self.written,
             "unchanged": self.unchanged,
+            "history_archive": str(self.master.with_name(self.history_archive)) if self.history_archive else None,
             "warnings": [f.to_dict() for f in self.warnings],
             "reminder": self.reminder,
             "reminder_file": str(self.reminder_path) if self.reminder_path else None,
@@ -184,9 +186,11 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
                          {t.task_id: t.content for t in book.tasks}, owing, store)
     macros = _vba_parts(master)
     try:
-        result.backup = write_atomically(master, lambda temp: update_master(sheets, temp, plan, reconciled, written,
-                                                                            macros, info, shown),
-                                         replace=True, unless_same=True)
+        def save(temp: Path) -> None:
+            result.history_archive = update_master(sheets, temp, plan, reconciled, written, macros, info, shown,
+                                                   beside=master)
+
+        result.backup = write_atomically(master, save, replace=True, unless_same=True)
         result.written = True
     except Unchanged:
         result.unchanged = True  # the same files again: the master already says all of it

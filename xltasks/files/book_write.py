@@ -18,7 +18,8 @@ from pathlib import Path
 
 from xltasks.files.book_read import SheetData
 from xltasks.files.safe_write import cell_text
-from xltasks.files.sheet_xml import Cells, splice
+from xltasks.files.safe_write import WriteRefused
+from xltasks.files.sheet_xml import MAX_ROWS, Cells, SheetFull, splice
 from xltasks.files.text_size import row_height
 
 FONT = "宋体"
@@ -324,10 +325,14 @@ def write_book(path: Path, sheets: list[tuple[SheetData, Layout | None]], colors
                 ws.write_comment(r, c, cell_text(text), {"author": "", "x_scale": 2, "y_scale": 2})
             if any(r == 0 for r, _ in sheet.comments):
                 ws.set_row(0, None)  # a note in row 1 of a row xlsxwriter has nothing else for would stop it
-            if layout is None:
-                _write_plain(ws, cells[i], sheet, styles)
-            else:
-                _write_table(book, ws, cells[i], sheet, layout, styles)
+            try:
+                if layout is None:
+                    _write_plain(ws, cells[i], sheet, styles)
+                else:
+                    _write_table(book, ws, cells[i], sheet, layout, styles)
+            except SheetFull:
+                raise WriteRefused(f"工作表“{sheet.name}”有{len(sheet.rows):,}行，超过Excel每个工作表{MAX_ROWS:,}行的上限，"
+                                   "未写入。") from None
             if i == active:
                 ws.activate()
             elif sheet.state == "hidden":

@@ -179,17 +179,76 @@ def _rebuild(old: SheetData | None, name: str, title: str, columns: list[tuple[s
     return sheet
 
 
-def _history(sheet: SheetData | None, plan: list[TaskResult], w: MergeWrite) -> SheetData:
+def _history(sheet: SheetData | None, plan: list[TaskResult], w: MergeWrite, archives: list[str]) -> SheetData:
     new = [[w.round_name, result.task_id, w.lead_units.get(result.task_id, ""), w.labels[result.status],
             result.answers.get("status"), result.answers.get("progress"), result.answers.get("progress_text"),
             result.answers.get("problems"), result.answers.get("reported_by"),
             _date(result.answers.get("reported_on")), w.as_of] for result in plan]
     order = history_rounds([sheet]) if sheet else []
-    return _rebuild(sheet, HISTORY_SHEET, "历次进展（每期每项任务一行）", HISTORY_COLUMNS,
+    return _rebuild(sheet, HISTORY_SHEET, _history_title(archives), HISTORY_COLUMNS,
                     lambda row: not same_round(str(row[0]), w.round_name),  # this round's rows are replaced ...
                     lambda row: ("round", str(row[0]), str(row[1])) if not same_round(str(row[0]), w.round_name)
                     else ("this", str(row[1])), new,
                     in_place=lambda row: round_before(w.round_name, str(row[0]), order))  # ... in round order
+
+
+HISTORY_MAX_ROWS = 400_000  # 历次进展 rows the master keeps (11 columns: well within the 5 million cells a sheet
+#                             may have to be read back, and Excel's 1,048,576 rows); older rounds move to an archive
+HISTORY_TITLE = "历次进展（每期每项任务一行）"
+
+
+def _history_title(archives: list[str]) -> str:
+    if not archives:
+        return HISTORY_TITLE
+    return f"历次进展（每期每项任务一行；更早的期次见{''.join(f'“{name}”' for name in archives)}）"
+
+
+def archive_history(sheet: SheetData, beside: Path, this_round: str, colors: dict[str, str]) -> str | None:
+    """When 历次进展 has grown past HISTORY_MAX_ROWS, its oldest whole rounds (never this merge's) are written to a
+    workbook of their own beside the master, named by the rounds it holds, before the master is written; returns
+    its name, or None when nothing had to move. Notes on the moved rows go with them."""
+    from xltasks.core.returns import safe_name_part
+    from xltasks.files.safe_write import write_atomically
+
+    body = sheet.rows[HEADER_ROW:]
+    if len(body) <= HISTORY_MAX_ROWS:
+        return None
+    counts: dict[str, int] = {}
+    for row in body:
+        counts[str(row[0])] = counts.get(str(row[0]), 0) + 1
+    moving, left = set(), len(body)
+    for round_name, n in list(counts.items())[:-2]:  # in round order, the oldest first; the last two rounds stay:
+        if left <= HISTORY_MAX_ROWS or same_round(round_name, this_round):  # 核查提示 compares with the one before
+            break
+        moving.add(round_name)
+        left -= n
+    if not moving:
+        return None
+    old = {"moved": [], "kept": []}
+    for r, row in enumerate(body, start=HEADER_ROW):
+        old["moved" if str(row[0]) in moving else "kept"].append(r)
+    first, last = str(body[old["moved"][0] - HEADER_ROW][0]), str(body[old["moved"][-1] - HEADER_ROW][0])
+    archive = SheetData(HISTORY_SHEET, [[f"历次进展（{first}至{last}，自总台账“{beside.name}”移出）"],
+                                        sheet.rows[HEADER_ROW - 1], *(sheet.rows[r] for r in old["moved"])])
+    archive.widths = sheet.widths
+    new_place = {r: i for part in ("moved", "kept") for i, r in enumerate(old[part], start=HEADER_ROW)}
+    kept_comments = {}
+    for (r, c), text in sheet.comments.items():
+        if r < HEADER_ROW:
+            kept_comments[(r, c)] = text
+        elif r in new_place:
+            target = archive.comments if str(sheet.rows[r][0]) in moving else kept_comments
+            target[(new_place[r], c)] = text
+    stem = f"{beside.stem}-历次进展-{safe_name_part(first)}至{safe_name_part(last)}"
+    path, n = beside.with_name(stem + ".xlsx"), 1
+    while path.exists():
+        n += 1
+        path = beside.with_name(f"{stem}-{n}.xlsx")
+    write_atomically(path, lambda temp: write_book(temp, [(archive, layout_of(HISTORY_COLUMNS))], colors),
+                     replace=False)
+    sheet.rows = sheet.rows[:HEADER_ROW] + [sheet.rows[r] for r in old["kept"]]
+    sheet.comments = kept_comments
+    return path.name
 
 
 def _register(sheet: SheetData | None, reconciled: Reconciled, w: MergeWrite) -> SheetData:
@@ -323,19 +382,26 @@ class Shown:
 
 def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], reconciled: Reconciled,
                   w: MergeWrite, macros: tuple[bytes, bytes | None] | None = None,
-                  info: BookInfo | None = None, shown: Shown | None = None) -> None:
+                  info: BookInfo | None = None, shown: Shown | None = None, beside: Path | None = None) -> str | None:
     """Write the master as read (`book`, every sheet) with the merge, to `target` (a temporary file that
     write_atomically moves). The task sheet and 汇总统计 show `shown` (the latest round) when given, else this
-    merge's round; 历次进展, 报送记录 and 报送情况 always take this merge."""
+    merge's round; 历次进展, 报送记录 and 报送情况 always take this merge. With `beside` (the master's path), a
+    历次进展 grown too long moves its oldest rounds to a workbook beside it: returns that workbook's name."""
     sheets = {sheet.name: sheet for sheet in book}
     shown = shown or Shown(w.round_name, w.as_of, plan, reconciled)
     if META_SHEET in sheets:
         meta = sheets[META_SHEET]
         meta.state = "veryHidden"  # LibreOffice saves it as merely hidden; it is ours to keep out of view
-        facts = {"shown_round": shown.round_name, "shown_as_of": shown.as_of.isoformat()}
-        meta.rows = [row for row in meta.rows if not (row and str(row[0]) in facts)] + [[k, v] for k, v in facts.items()]
+        _set_meta(meta, "shown_round", shown.round_name)
+        _set_meta(meta, "shown_as_of", shown.as_of.isoformat())
     _update_tasks(sheets[TASK_SHEET], shown.plan, w.labels)
-    sheets[HISTORY_SHEET] = _history(sheets.get(HISTORY_SHEET), plan, w)
+    archives = _meta_list(sheets.get(META_SHEET), ARCHIVES_KEY)
+    sheets[HISTORY_SHEET] = _history(sheets.get(HISTORY_SHEET), plan, w, archives)
+    moved = archive_history(sheets[HISTORY_SHEET], beside, w.round_name, w.colors) if beside else None
+    if moved:
+        archives.append(moved)
+        sheets[HISTORY_SHEET].rows[0] = [_history_title(archives)]
+        _set_meta(sheets[META_SHEET], ARCHIVES_KEY, "\n".join(archives))
     sheets[REGISTER_SHEET] = _register(sheets.get(REGISTER_SHEET), reconciled, w)
     sheets[MATRIX_SHEET] = _matrix(sheets[REGISTER_SHEET], w.owing)
     sheets[STORE_SHEET] = SheetData(STORE_SHEET, w.store, "veryHidden")
@@ -350,6 +416,26 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
                                              if name != SUMMARY_SHEET]
     info = info or BookInfo()
     write_book(target, ordered, w.colors, macros=macros, names=info.names, properties=info.properties)
+    return moved
+
+
+ARCHIVES_KEY = "history_archives"  # in _xltasks: the workbooks older 历次进展 rounds moved to, one a line
+
+
+def _set_meta(meta: SheetData, key: str, value: str) -> None:
+    """A fact in _xltasks, in its row if it has one (the order of the rows stays: a re-run changes nothing)."""
+    for row in meta.rows:
+        if row and str(row[0]) == key:
+            row[1:] = [value]
+            return
+    meta.rows.append([key, value])
+
+
+def _meta_list(meta: SheetData | None, key: str) -> list[str]:
+    for row in meta.rows if meta else []:
+        if len(row) >= 2 and str(row[0]) == key and row[1]:
+            return [line for line in str(row[1]).splitlines() if line.strip()]
+    return []
 
 
 def received_before(book: list[SheetData], round_name: str) -> set[str]:

@@ -34,6 +34,7 @@ _CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"[^>]*?(?:/>|>.*?</c>)', re.S)
 _SHEET_DATA = re.compile(r"<sheetData/>|<sheetData>.*</sheetData>", re.S)
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
 _SHEET_PART = re.compile(r"xl/worksheets/sheet([0-9]+)\.xml")
+MAX_ROWS = 1_048_576  # Excel's rows on a sheet
 _DEFAULT_PX = 20  # xlsxwriter's default row height in pixels: a row of this height carries no ht
 _ZIP64_AT = 1 << 30
 _COLS: list[str] = []
@@ -54,6 +55,10 @@ def text_xml(value: str) -> str:
     value = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", value)
     value = value.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class SheetFull(ValueError):
+    """More rows than a sheet holds."""
 
 
 @dataclass
@@ -122,7 +127,10 @@ class Cells:
         return (r, c)
 
     def row(self, r: int, parts: list, height: float | None = None) -> None:
-        """Row `r` (0-based) with its cells in column order; `height` in points, as given to set_row."""
+        """Row `r` (0-based) with its cells in column order; `height` in points, as given to set_row. A row past
+        Excel's last raises SheetFull: a file Excel cannot open must not replace a good one."""
+        if r >= MAX_ROWS:
+            raise SheetFull(r)
         px = int(height * 4.0 / 3.0 + 0.5) if height is not None else _DEFAULT_PX
         tag = f'<row r="{r + 1}" ht="{px * 0.75:.16g}" customHeight="1"' if px != _DEFAULT_PX else f'<row r="{r + 1}"'
         if not any(parts):
