@@ -97,27 +97,33 @@ def test_empty_rows_keep_their_height_and_an_empty_sheet_is_as_xlsxwriter_writes
 
 
 def test_rich_text_lookalikes_formulas_links_and_notes(tmp_path):
-    """Text like "<r>..</r>" stays text (xlsxwriter alone would write it as XML and break the file); formulas,
-    hyperlinks and array formulas, which xlsxwriter writes, land in their rows; a note in row 1 of a sheet whose
-    first row has no cell does not stop the writer."""
+    """Text like "<r>..</r>" stays text (xlsxwriter alone would write it as XML and break the file), with or
+    without a link; formulas and array formulas, which xlsxwriter writes, land in their rows with a stored result
+    made safe; a linked cell keeps its value and type; a note in row 1 of a sheet whose first row has no cell does
+    not stop the writer; nothing is written past Excel's last column."""
     rich = "<r>资金 & 人员</r>"
-    sheet = SheetData("协调员表", [[None, None], ["链接", rich], [1, 2, None], [3, 4, None], ["<r><t>x</t></r>", 5]],
+    sheet = SheetData("协调员表", [[None, None], ["链接", rich, None, 5], [1, 2, "a\x01b\ufffe"], [3, 4, True],
+                                  ["<r><t>x</t></r>", 5], ["宽", *range(16_390)]],
                       comments={(0, 0): "首行批注", (3, 1): "批注"},
-                      formulas={(2, 2): "A3+B3", (3, 2): "SUM(A3:B4)", (0, 1): "B5*2"},
+                      formulas={(2, 2): 'A3&CHAR(1)&"b"', (3, 2): "SUM(A3:B4)>0", (0, 1): "B5*2"},
                       arrays={(3, 2): (3, 2, False)},
-                      links={(1, 0): "https://example.org/进展?a=1&b=2", (1, 1): "https://example.org"})
+                      links={(1, 0): "https://example.org/进展?a=1&b=2", (1, 1): "https://example.org",
+                             (1, 2): "mailto:<r></c></r>", (1, 3): "internal:'协调员表'!A1"})
     target = tmp_path / "book.xlsx"
     write_book(target, [(sheet, None)], {})
     values = CalamineWorkbook.from_path(str(target)).get_sheet_by_index(0).to_python(skip_empty_area=False)
-    assert values[1][1] == rich and values[4][0] == "<r><t>x</t></r>"
+    assert values[1][:4] == ["链接", rich, "", 5] and values[4][0] == "<r><t>x</t></r>"
+    assert values[2][2] == "ab" and len(values[5]) == 16_384
     book = load_workbook(target)
     ws = book["协调员表"]
-    assert ws["C3"].value == "=A3+B3" and ws["B1"].value == "=B5*2"
-    assert ws["C4"].value.text == "=SUM(A3:B4)" and ws["C4"].value.ref == "C4"
+    assert ws["C3"].value == '=A3&CHAR(1)&"b"' and ws["B1"].value == "=B5*2"
+    assert ws["C4"].value.text == "=SUM(A3:B4)>0" and ws["C4"].value.ref == "C4"
     assert ws["A2"].hyperlink.target == "https://example.org/进展?a=1&b=2" and ws["A2"].value == "链接"
-    assert ws["B2"].hyperlink is None and ws["B2"].value == rich  # its text would be written as XML: no link
+    assert ws["B2"].hyperlink.target == "https://example.org" and ws["B2"].value == rich
+    assert ws["C2"].hyperlink.target.startswith("mailto:%3cr%3e")  # xlsxwriter quotes it; the cell is empty (above)
+    assert ws["D2"].hyperlink.location == "'协调员表'!A1" and ws["D2"].value == 5
     assert ws["A1"].comment.text == "首行批注" and ws["B4"].comment.text == "批注"
-    assert ws.dimensions == "A1:C5"
+    assert ws.dimensions == "A1:XFD6"
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")

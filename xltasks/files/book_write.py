@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +18,12 @@ from pathlib import Path
 from xltasks.files.book_read import SheetData
 from xltasks.files.safe_write import cell_text
 from xltasks.files.safe_write import WriteRefused
-from xltasks.files.sheet_xml import MAX_ROWS, Cells, SheetFull, splice
+from xltasks.files.sheet_xml import MAX_COLS, MAX_ROWS, Cells, SheetFull, splice
 from xltasks.files.text_size import row_height
 
 FONT = "宋体"
 HEADER_ROW = 2  # the header row of every table sheet (Excel row 2, under the title)
-_RICH = re.compile(r"^<r>.*</r>$", re.S)  # text xlsxwriter takes for rich-text XML
+_NON_CHARACTERS = {0xFFFE: None, 0xFFFF: None}
 NOTHING = object()  # a cell left out altogether (no border, no fill), where None is an empty cell of the table
 
 
@@ -118,37 +117,34 @@ class Styles:
 
 
 def _cell(ws, cells: Cells, sheet: SheetData, r: int, c: int, value: object, fmt, styles: Styles):
-    """One cell as it was: its formula (an array formula over its range) or hyperlink, written by xlsxwriter, or
-    its value, written by us. Returns the cell's XML, or its place in the row when xlsxwriter wrote it."""
+    """One cell as it was: its formula (an array formula over its range) written by xlsxwriter, else its value
+    written by us, with its hyperlink (xlsxwriter keeps the link, our cell shows the value). Returns the cell's XML,
+    or its place in the row when xlsxwriter wrote it."""
     formula = sheet.formulas.get((r, c)) if sheet.formulas else None
     if formula is None:
         link = sheet.links.get((r, c)) if sheet.links else None
-        if link is not None and _write_link(ws, r, c, link, value, fmt):
-            return cells.own(r, c)
-        return _value(cells, r, c, value, fmt, styles)  # no link, or one Excel would refuse: the value alone
-    shown = value if isinstance(value, (int, float, str, bool)) else ""  # Excel recalculates on opening
-    if isinstance(shown, str) and _RICH.match(shown):
-        shown = ""  # xlsxwriter would write it as XML
+        if link is not None:
+            try:
+                ws.write_url(r, c, link, fmt, string="-")  # its cell is ours: the value, whatever its type
+            except ValueError:  # an address xlsxwriter cannot write (an unknown scheme): the value alone
+                pass
+        return _value(cells, r, c, value, fmt, styles)
+    if isinstance(value, str):
+        shown = cell_text(value).translate(_NON_CHARACTERS)  # a stored result xlsxwriter writes as it is
+    else:
+        shown = value if isinstance(value, (int, float)) else ""  # Excel recalculates on opening
     if (r, c) in sheet.arrays:
         last_row, last_col, dynamic = sheet.arrays[(r, c)]
         write = ws.write_dynamic_array_formula if dynamic else ws.write_array_formula
-        done = write(r, c, last_row, last_col, "=" + formula, fmt, shown)
+        done = write(r, c, last_row, last_col, "=" + formula, fmt, int(shown) if isinstance(shown, bool) else shown)
     else:
         done = ws.write_formula(r, c, "=" + formula, fmt, shown)
     return cells.own(r, c) if done >= 0 else _value(cells, r, c, value, fmt, styles)
 
 
-def _write_link(ws, r: int, c: int, link: str, value: object, fmt) -> bool:
-    text = cell_text(str(value)) if value not in (None, "") else None
-    if text is not None and _RICH.match(text):
-        return False  # xlsxwriter would write the text as XML: the text alone, without its link
-    try:
-        return ws.write_url(r, c, link, fmt, string=text) >= 0
-    except ValueError:  # an address xlsxwriter cannot write (an unknown scheme)
-        return False
-
-
 def _value(cells: Cells, r: int, c: int, value: object, fmt, styles: Styles) -> str:
+    if c >= MAX_COLS:
+        return ""  # past Excel's last column: no cell (xlsxwriter drops it too)
     if type(value) is str:
         return cells.string(r, c, value, fmt) if value else cells.blank(r, c, None if fmt is styles.plain else fmt)
     if isinstance(value, Plain):

@@ -6,9 +6,10 @@ constant-memory mode (inline strings, its escapes, its row heights, byte for byt
 it to that), with one difference: text that happens to look like a rich-text run ("<r>...</r>") is escaped like any
 other text, where xlsxwriter would put it into the file as XML (a return could corrupt the master with it).
 
-xlsxwriter still writes everything else: the columns, notes, filters, conditional formats, print setup, charts,
-styles, names and macros, and the cells that need more than a value (formulas, hyperlinks: those need its
-relationships and formula rules); `Cells.own(r, c)` marks where such a cell goes, and `splice` puts it there.
+xlsxwriter still writes everything else: the columns, notes, hyperlinks (their relationships; the linked cell's
+value is ours), filters, conditional formats, print setup, charts, styles, names and macros, and the formula cells
+(its formula rules); `Cells.own(r, c)` marks where such a cell goes, and `splice` puts it there. Only those places
+are kept in memory (file offsets): the rows stream to a temporary file.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ _SHEET_DATA = re.compile(r"<sheetData/>|<sheetData>.*</sheetData>", re.S)
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
 _SHEET_PART = re.compile(r"xl/worksheets/sheet([0-9]+)\.xml")
 MAX_ROWS = 1_048_576  # Excel's rows on a sheet
+MAX_COLS = 16_384  # and columns
 _DEFAULT_PX = 20  # xlsxwriter's default row height in pixels: a row of this height carries no ht
 _ZIP64_AT = 1 << 30
 _COLS: list[str] = []
@@ -62,19 +64,12 @@ class SheetFull(ValueError):
 
 
 @dataclass
-class _Pending:
-    offset: int  # where in the file the row goes
-    row: int
-    parts: list  # str, or (r, c) for a cell xlsxwriter writes
-
-
-@dataclass
 class Cells:
     """The <sheetData> of one worksheet, row by row in order, streamed to a temporary file (kept in memory while
     small)."""
     file: tempfile.SpooledTemporaryFile = field(
-        default_factory=lambda: tempfile.SpooledTemporaryFile(max_size=16 << 20))
-    pending: list[_Pending] = field(default_factory=list)
+        default_factory=lambda: tempfile.SpooledTemporaryFile(max_size=1 << 20))
+    pending: list[tuple[int, str]] = field(default_factory=list)  # (offset in the file, A1) of xlsxwriter's cells
     rows: tuple[int, int] | None = None  # first and last row written
     first_col: int = 16384  # the first and last column with a cell
     last_col: int = -1
@@ -138,7 +133,13 @@ class Cells:
                 return
             self._write(tag + "/>")
         elif any(type(p) is tuple for p in parts):
-            self.pending.append(_Pending(self.file.tell(), r, [tag + ">", *parts, "</row>"]))
+            self._write(tag + ">")
+            for part in parts:
+                if type(part) is tuple:
+                    self.pending.append((self.file.tell(), f"{_col(part[1])}{part[0] + 1}"))
+                else:
+                    self._write(part)
+            self._write("</row>")
         else:
             self._write(tag + ">" + "".join(parts) + "</row>")
         self.rows = (r, r) if self.rows is None else (self.rows[0], r)
@@ -159,11 +160,10 @@ class Cells:
         self.file.flush()
         self.file.seek(0)
         at = 0
-        for row in self.pending:
-            _copy(self.file, out, row.offset - at)
-            at = row.offset
-            out.write("".join(p if type(p) is str else theirs.get(f"{_col(p[1])}{p[0] + 1}", "")
-                              for p in row.parts).encode())
+        for offset, ref in self.pending:
+            _copy(self.file, out, offset - at)
+            at = offset
+            out.write(theirs.get(ref, "").encode())
         shutil.copyfileobj(self.file, out, 1 << 20)
         self.file.close()
 
