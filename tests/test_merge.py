@@ -496,12 +496,14 @@ def test_a_libreoffice_lock_file_also_refuses(setup, capsys):
 
 
 def test_the_same_file_from_another_folder_is_one_register_line(setup, tmp_path):
+    """The same files merged again from another folder are the same merge: one line each, where they were first
+    received, and the master is not rewritten."""
     master, returns = setup
     merge(master, [returns], ROUND)
     copy = Path(shutil.copytree(returns, tmp_path / "副本"))
-    merge(master, [copy], ROUND)
+    assert merge(master, [copy], ROUND).unchanged
     register = [r for r in load_workbook(master)["报送记录"].iter_rows(min_row=3, values_only=True)]
-    assert len(register) == 3 and all(str(r[7]).startswith(str(copy)) for r in register)
+    assert len(register) == 3 and all(str(r[7]).startswith(str(returns)) for r in register)
 
 
 def test_named_ranges_and_hyperlinks_survive(setup):
@@ -666,7 +668,7 @@ def test_a_late_return_for_last_month_updates_the_history_not_the_current_view(s
     later = tmp_path / "july-returns"
     later.mkdir()
     answer(july["市民政局"], later / "民政局7月.xlsx", "推进中", 90, day=dt.date(2021, 7, 28))
-    merge(master, [later], "2021年7月")
+    july_missing = len(merge(master, [later], "2021年7月").reconciled.missing_units)  # July: lead units only
     late = tmp_path / "late"
     late.mkdir()
     answer(issued["市卫健委"], late / "卫健委6月.xlsx", "推进中", 20)  # June's return, arriving in August
@@ -676,6 +678,8 @@ def test_a_late_return_for_last_month_updates_the_history_not_the_current_view(s
     assert rows["T96C76C7B"]["完成进度(%)"].value == 90  # the task sheet still shows July
     summary = load_workbook(master)["汇总统计"]
     assert summary["A1"].value.startswith("2021年7月")
+    # July's summary still counts who owed July, not June's cooperating units too (June was issued with --coop)
+    assert f"未报送单位（{july_missing}个）" in [c.value for row in summary.iter_rows() for c in row]
     history = [r for r in load_workbook(master)["历次进展"].iter_rows(min_row=3, values_only=True)]
     rounds = [r[0] for r in history]
     assert rounds == ["2021年6月"] * 35 + ["2021年7月"] * 35  # June's rows stay before July's
@@ -683,6 +687,11 @@ def test_a_late_return_for_last_month_updates_the_history_not_the_current_view(s
     assert any(r[8] == "市卫健委" and r[5] == 20 for r in june.values())  # the late return is in June's history
     july_flags = {t["task_id"]: t["flags"] for t in data["tasks"]}
     assert all(not flags for flags in july_flags.values())  # June is not compared with July
+    # the same merges again change nothing: the late one, July's, and July's files copied to another folder
+    assert cli_json("merge", str(master), str(late), "--round", "2021年06月")[1]["unchanged"]
+    assert cli_json("merge", str(master), str(later), "--round", "2021年7月")[1]["unchanged"]
+    copied = shutil.copytree(later, tmp_path / "别处" / "七月")
+    assert cli_json("merge", str(master), str(copied), "--round", "2021年7月")[1]["unchanged"]
 
 
 def test_a_config_with_clashing_labels_or_bad_toml_is_refused_in_chinese(setup, tmp_path, capsys):

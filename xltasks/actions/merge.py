@@ -117,9 +117,19 @@ def _stored_returns(sheets: list[SheetData], master: Path, round_name: str, shar
     return [entry for entry in stored if entry[1].unit in shares], warnings
 
 
-def _shown_round(sheets, round_name: str, book, shares, owing: list[str], stored, config: Config, today: dt.date):
+def _owing(shares: dict, reports: list[ReturnReport], stored: list, round_name: str) -> list[str]:
+    """The units that owe a return for the round: every lead unit, and the units that only cooperate when the
+    round was issued to them too."""
+    owing = [unit for unit, share in shares.items() if share.lead]
+    if _cooperation_reported(reports, stored, round_name):
+        owing += [unit for unit, share in shares.items() if share.coop and not share.lead]
+    return owing
+
+
+def _shown_round(sheets, round_name: str, book, shares, stored, config: Config, today: dt.date):
     """When the master already shows a later round than this merge's (a late return for last month), that round,
-    planned again from its stored returns, so the task sheet and 汇总统计 stay on it; else None."""
+    planned again from its stored returns (and who owed it), so the task sheet and 汇总统计 stay on it; else
+    None."""
     current = shown_round(sheets)
     order = history_rounds(sheets)
     if current is None and order:
@@ -128,9 +138,36 @@ def _shown_round(sheets, round_name: str, book, shares, owing: list[str], stored
         return None
     name = current[0]
     as_of = current[1] or round_end(name) or today
-    reconciled = reconcile([], name, owing, {}, earlier_returns(stored, name), earlier_rejected(sheets, name) & set(shares))
+    reconciled = reconcile([], name, _owing(shares, [], stored, name), {}, earlier_returns(stored, name),
+                           earlier_rejected(sheets, name) & set(shares))
     return Shown(name, as_of, plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days,
                                          previous_texts(sheets, name)), reconciled)
+
+
+def _store(old: list[list], round_name: str, new: list[list], order: list[str]) -> list[list]:
+    """_xltasks_answers with this round's entries replaced where they stood (else before a later round's), so
+    merging a round again leaves the others in place; an entry whose content is unchanged is kept as it was (the
+    same file merged from another folder changes nothing)."""
+    def content(row: list) -> list:  # issue time and answers, without the padding a read gives a short row
+        tail = list(row[5:])
+        while tail and tail[-1] in (None, ""):
+            tail.pop()
+        return [str(row[3] or ""), *tail]
+
+    before = {str(row[1]): row for row in old if row and same_round(str(row[0]), round_name) and len(row) > 5}
+    new = [before[str(row[1])] if str(row[1]) in before and content(before[str(row[1])]) == content(row) else row
+           for row in new]
+    kept, at = [], None
+    for row in old:
+        if not row:
+            continue
+        if same_round(str(row[0]), round_name):
+            at = len(kept) if at is None else at
+        else:
+            kept.append(row)
+    if at is None:
+        at = next((i for i, row in enumerate(kept) if round_before(round_name, str(row[0]), order)), len(kept))
+    return [STORE_HEADER, *kept[:at], *new, *kept[at:]]
 
 
 class NothingToMerge(Exception):
@@ -158,7 +195,6 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     checked = validate(list(paths), expect, round_name, jobs=jobs, today=today, as_of=as_of)
     if not checked.files:
         raise NothingToMerge(", ".join(str(p) for p in paths))
-    owing = [unit for unit, share in shares.items() if share.lead]
     mtimes = {r.path: Path(r.path).stat().st_mtime for r in checked.files if Path(r.path).is_file()}
     stored, warnings = _stored_returns(sheets, master, round_name, shares, book.aliases)
     warnings = book.findings + warnings
@@ -166,13 +202,12 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
         mtimes.setdefault(report.path, mtime)
     sha = {r.path: sha256_of(Path(r.path)) for r in checked.files if Path(r.path).is_file()}
     seen = received_before(sheets, round_name)
-    if _cooperation_reported(checked.files, stored, round_name):  # the round was issued with --coop
-        owing += [unit for unit, share in shares.items() if share.coop and not share.lead]
+    owing = _owing(shares, checked.files, stored, round_name)
     reconciled = reconcile(checked.files, round_name, owing, mtimes, earlier_returns(stored, round_name),
                            earlier_rejected(sheets, round_name) & set(shares),
                            known={path for path, digest in sha.items() if digest in seen})
     plan = plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days, previous_texts(sheets, round_name))
-    shown = _shown_round(sheets, round_name, book, shares, owing, stored, config, today)
+    shown = _shown_round(sheets, round_name, book, shares, stored, config, today)
     result = MergeResult(master, round_name, as_of, plan, reconciled, config.status_labels, dry_run,
                          warnings=warnings, shown_round=shown.round_name if shown else "")
     result.reminder = reminder_text(round_name, reconciled.missing_units, last_contacts(sheets),
@@ -180,8 +215,8 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     if dry_run or not any(_for_this_round(f, round_name) for f in reconciled.files):
         return result  # nothing for this round (a stray workbook is no return): the master stays as it is
     leads = {t.task_id: "、".join(t.lead_units) for t in book.tasks}
-    store = [STORE_HEADER, *(row for row in _store_rows(sheets)[1:] if row and not same_round(str(row[0]), round_name)),
-             *(store_row(round_name, report, mtimes.get(report.path, 0.0)) for report in reconciled.chosen.values())]
+    store = _store(_store_rows(sheets)[1:], round_name, [store_row(round_name, report, mtimes.get(report.path, 0.0))
+                                                         for report in reconciled.chosen.values()], history_rounds(sheets))
     written = MergeWrite(round_name, as_of, config.status_labels, config.status_colors, sha, leads,
                          {t.task_id: t.content for t in book.tasks}, owing, store)
     macros = _vba_parts(master)

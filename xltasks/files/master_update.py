@@ -268,20 +268,31 @@ def _register(sheet: SheetData | None, reconciled: Reconciled, w: MergeWrite) ->
                     w.sha256.get(report.path, ""), report.header.get("reporter"), report.header.get("phone")])
     new = list({key(row): row for row in new}.values())  # two copies of one file in this run: one line
     before = {key(row): row for row in _body(sheet)}
-    for row in new:  # the same file with the same outcome as before keeps its time: a re-run changes nothing
-        old = before.get(key(row))
-        if old is not None and [*old[1:len(row)], *[None] * (len(row) - len(old))] == row[1:]:
-            row[0] = old[0]
+    path = [c for c, _, _ in REGISTER_COLUMNS].index("path")
+
+    def same(old: list, row: list) -> bool:  # all but the time and the folder it was in
+        old = [*old[:len(row)], *[None] * (len(row) - len(old))]
+        return all(a == b or a in (None, "") and b in (None, "") for c, (a, b) in enumerate(zip(old, row))
+                   if c not in (0, path))
+
+    for i, row in enumerate(new):  # the same file with the same outcome as before keeps its line as it was:
+        old = before.get(key(row))  # a re-run changes nothing, from whichever folder
+        if old is not None and same(old, row):
+            new[i] = [*old[:len(row)], *[None] * (len(row) - len(old))]
     this_run = {key(row) for row in new}
+    order = [str(row[1]) for row in _body(sheet)]
     return _rebuild(sheet, REGISTER_SHEET, "报送记录（收到的每一个文件）", REGISTER_COLUMNS,
-                    lambda row: key(row) not in this_run, key, new)
+                    lambda row: key(row) not in this_run, key, new,
+                    in_place=lambda row: round_before(w.round_name, str(row[1]), list(dict.fromkeys(order))))
 
 
-def _matrix(register: SheetData, owing: list[str]) -> SheetData:
-    """Units × rounds: who reported when (√ merged, 退回 rejected, blank nothing), rebuilt from 报送记录."""
+def _matrix(register: SheetData, owing: list[str], old: SheetData | None = None) -> SheetData:
+    """Units × rounds: who reported when (√ merged, 退回 rejected, blank nothing), rebuilt from 报送记录; the units
+    it listed before stay (a unit that owed an earlier round only, as a cooperating unit, keeps its line)."""
     marks: dict[tuple[str, str], str] = {}
     rounds: list[str] = []
-    units: list[str] = list(owing)
+    listed = [str(row[0]) for row in _body(old) if row and row[0] not in (None, "")] if old else []
+    units: list[str] = list(dict.fromkeys([*listed, *owing]))
     for row in _body(register):
         round_name, unit, outcome = str(row[1]), str(row[2]), str(row[3])
         if outcome not in MATRIX_MARKS:
@@ -403,7 +414,7 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
         sheets[HISTORY_SHEET].rows[0] = [_history_title(archives)]
         _set_meta(sheets[META_SHEET], ARCHIVES_KEY, "\n".join(archives))
     sheets[REGISTER_SHEET] = _register(sheets.get(REGISTER_SHEET), reconciled, w)
-    sheets[MATRIX_SHEET] = _matrix(sheets[REGISTER_SHEET], w.owing)
+    sheets[MATRIX_SHEET] = _matrix(sheets[REGISTER_SHEET], w.owing, sheets.get(MATRIX_SHEET))
     sheets[STORE_SHEET] = SheetData(STORE_SHEET, w.store, "veryHidden")
     summary, summary_layout = _summary(shown.plan, shown.reconciled.missing_units,
                                        dataclasses.replace(w, round_name=shown.round_name, as_of=shown.as_of),
