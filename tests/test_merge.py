@@ -214,6 +214,23 @@ def test_a_master_saved_by_libreoffice_merges(setup, soffice, tmp_path):
     rows = {row[0].value: row for row in ws.iter_rows(min_row=4) if row[0].value}
     assert rows["T16B41F7A"][23].value == "已完成"
     assert load_workbook(master)["_xltasks"].sheet_state == "veryHidden"  # LibreOffice had left it merely hidden
+    # its column widths were put on our pixel grid when read: the next merge of the same files changes nothing
+    assert cli_json("merge", str(master), str(returns), "--round", ROUND)[1]["unchanged"]
+
+
+def test_narrow_and_odd_column_widths_stay_as_they_are(setup):
+    """A coordinator's narrow column (under one character) or odd width comes back the same merge after merge."""
+    master, returns = setup
+    wb = load_workbook(master)
+    ws = wb["任务清单"]
+    ws.column_dimensions["C"].width, ws.column_dimensions["E"].width = 0.9, 23.37
+    wb.save(master)
+    widths = []
+    for _ in range(3):
+        merge(master, [returns], ROUND)
+        dims = load_workbook(master)["任务清单"].column_dimensions
+        widths.append((dims["C"].width, dims["E"].width))
+    assert widths[0] == widths[1] == widths[2] and 0.5 < widths[0][0] < 1.2 and 23 < widths[0][1] < 24
 
 
 def test_formulas_excel_shares_down_a_column_survive(setup):

@@ -121,6 +121,14 @@ def _formulas(xml: bytes, arrays: dict[tuple[int, int], tuple[int, int, bool]] |
     return found
 
 
+def _set_width(stored: float) -> float:
+    """A column's width as the file stores it (characters of 7 pixels, the 5 pixels of padding included) -> the
+    width to give xlsxwriter's set_column for the same pixels: on the pixel grid, so reading back what was written
+    gives the same width (and the same row heights) every time, whichever program saved it first."""
+    pixels = int(stored * 7 + 0.5)
+    return pixels / 12 if pixels < 12 else (pixels - 5) / 7  # xlsxwriter: under 1 character, 12 pixels a character
+
+
 def _widths(xml: bytes) -> tuple[dict[int, tuple[float | None, bool]], tuple[int, float | None, bool] | None]:
     """Each column's (width, hidden), and "the rest of the columns" (first, width, hidden) when a range runs on
     to the sheet's end (a coordinator hiding everything right of the table)."""
@@ -135,7 +143,7 @@ def _widths(xml: bytes) -> tuple[dict[int, tuple[float | None, bool]], tuple[int
             continue
         width = float(a["width"]) if a.get("width", "").replace(".", "", 1).isdigit() else None
         if width is not None:
-            width = max(0.0, width - 5 / 7)  # the file holds the width plus 5 pixels of padding; writers add them back
+            width = _set_width(width)
         hidden = a.get("hidden") in ("1", "true")
         if last - first > 256:  # "the rest of the columns": each column in use, and the range as a whole
             rest = (first - 1, width, hidden)
