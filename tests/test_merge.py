@@ -953,3 +953,23 @@ def test_a_long_history_moves_its_oldest_rounds_to_a_workbook_beside_the_master(
     assert task_rows(master)["T96C76C7B"]["核查提示"].value == "进展情况与上期相同"
     code, data = cli_json("merge", str(master), str(tmp_path / "returns-9"), "--round", "2021年9月")
     assert code == 0 and data["history_archive"] is None and data["unchanged"]
+
+
+def test_a_renamed_unit_list_still_gives_its_groups_and_aliases(setup):
+    """A coordinator renames 单位名单 to 各单位及分组 and lists the members of 市级相关部门 there: the groups and
+    aliases are still read (the sheet is found by its 单位名称 and 组成员 headers) and the sheet survives a merge."""
+    from xltasks.files.master_read import read_master
+
+    master, returns = setup
+    wb = load_workbook(master)
+    ws = wb["单位名单"]
+    ws.title = "各单位及分组"
+    row = next(r for r in ws.iter_rows(min_row=3) if r[0].value == "市级相关部门")
+    row[3].value = "市财政局、市人社局"
+    wb.save(master)
+    book = read_master(master)
+    assert book.groups["市级相关部门"] == ("市财政局", "市人社局")
+    assert book.groups["各区县政府"] == ("王益区政府", "印台区政府", "耀州区政府", "宜君县政府")
+    merge(master, [returns], ROUND)
+    assert read_master(master).groups["市级相关部门"] == ("市财政局", "市人社局")
+    assert "单位名单" not in load_workbook(master).sheetnames

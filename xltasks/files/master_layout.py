@@ -8,6 +8,9 @@ from xltasks.core.assignment import MASTER_TASK_SHEET
 MASTER_FORMAT = "xltasks-master/1"
 TASK_SHEET = MASTER_TASK_SHEET
 UNIT_SHEET, ROSTER_SHEET, FINDING_SHEET, HELP_SHEET, META_SHEET = ("单位名单", "领导小组", "导入提示", "使用说明", "_xltasks")
+HISTORY_SHEET, REGISTER_SHEET, MATRIX_SHEET, SUMMARY_SHEET = "历次进展", "报送记录", "报送情况", "汇总统计"
+OUR_SHEETS = {TASK_SHEET, UNIT_SHEET, ROSTER_SHEET, FINDING_SHEET, HELP_SHEET, META_SHEET, HISTORY_SHEET, REGISTER_SHEET,
+              MATRIX_SHEET, SUMMARY_SHEET}
 HEADER_ROW = 2
 
 # (key, header, width). The merge fills the columns from "status" to "flags" (INPUT_KEYS, tinted); headers are how

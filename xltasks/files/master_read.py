@@ -13,7 +13,7 @@ from xltasks.core.deadlines import parse_deadline
 from xltasks.core.findings import Finding, SourceError, finding
 from xltasks.core.grid import a1
 from xltasks.core.units import split_units
-from xltasks.files.master_layout import MASTER_FORMAT, META_SHEET, TASK_COLUMNS, TASK_SHEET, UNIT_SHEET
+from xltasks.files.master_layout import MASTER_FORMAT, META_SHEET, OUR_SHEETS, TASK_COLUMNS, TASK_SHEET, UNIT_SHEET
 from xltasks.files.safe_write import ILLEGAL_CHARACTERS_RE
 from xltasks.files.book_read import Extras, SheetData, defined_names, doc_properties, read_book, sheet_extras
 from xltasks.files.sniff import ExtentBudget, sniff
@@ -230,5 +230,21 @@ def _read_sheets(names: list[str], rows_of: Callable[[str], list[list]],
         raise SourceError(finding("master.not-xltasks", path=shown, detail="标识表中的来源指纹缺失或被改动"))
     if TASK_SHEET not in names:
         raise SourceError(finding("master.missing-sheet", path=shown, sheet=TASK_SHEET))
-    groups, aliases = ({}, {}) if UNIT_SHEET not in names else _units(rows_of(UNIT_SHEET))
+    units = _unit_sheet(names, rows_of)
+    groups, aliases = _units(rows_of(units)) if units else ({}, {})
     return meta, groups, aliases, rows_of(TASK_SHEET)
+
+
+def _unit_sheet(names: list[str], rows_of: Callable[[str], list[list]]) -> str | None:
+    """单位名单, or the sheet it was renamed to (a coordinator's "各单位"): the one whose header has 单位名称 and
+    组成员 or 别名. Our other sheets are not looked into."""
+    if UNIT_SHEET in names:
+        return UNIT_SHEET
+    for name in names:
+        if name in OUR_SHEETS or name.startswith("_"):
+            continue
+        for row in rows_of(name)[:HEADER_SCAN_ROWS]:
+            labels = set(map(_text, row))
+            if "单位名称" in labels and labels & {"组成员", "别名"}:
+                return name
+    return None

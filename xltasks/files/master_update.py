@@ -25,10 +25,10 @@ from xltasks.files.book_write import NOTHING, Col, Layout, Plain, write_book
 from xltasks.files.master import (FINDING_COLUMNS, HELP_LAYOUT, ROSTER_COLUMNS, UNIT_COLUMNS, layout_of,
                                   task_layout)
 from xltasks.files.master_read import BookInfo, header_columns
-from xltasks.files.master_layout import (FINDING_SHEET, HEADER_ROW, HELP_SHEET, META_SHEET, ROSTER_SHEET,
-                                         TASK_COLUMNS, TASK_SHEET, UNIT_SHEET)
+from xltasks.files.master_layout import (FINDING_SHEET, HEADER_ROW, HELP_SHEET, HISTORY_SHEET, MATRIX_SHEET,
+                                         META_SHEET, REGISTER_SHEET, ROSTER_SHEET, SUMMARY_SHEET, TASK_COLUMNS,
+                                         TASK_SHEET, UNIT_SHEET)
 
-HISTORY_SHEET, REGISTER_SHEET, MATRIX_SHEET, SUMMARY_SHEET = "历次进展", "报送记录", "报送情况", "汇总统计"
 HEADERS = {key: header for key, header, _ in TASK_COLUMNS}
 MERGE_KEYS = ("status", "progress", "progress_text", "problems", "next_steps", "done_date", "note", "coop_report",
               "reported_by", "reported_on", "state", "flags")
