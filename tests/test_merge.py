@@ -973,3 +973,47 @@ def test_a_renamed_unit_list_still_gives_its_groups_and_aliases(setup):
     merge(master, [returns], ROUND)
     assert read_master(master).groups["市级相关部门"] == ("市财政局", "市人社局")
     assert "单位名单" not in load_workbook(master).sheetnames
+
+
+def _set_leads(master: Path, old: str, new: str, only: int | None = None) -> list[str]:
+    """The coordinator edits 牵头单位 in 任务清单 after the returns went out; the task IDs changed."""
+    wb = load_workbook(master)
+    ws = wb["任务清单"]
+    col = next(c.column - 1 for c in ws[2] if c.value == "牵头单位")
+    changed = [row[0].value for row in ws.iter_rows(min_row=3) if row[col].value == old][:only]
+    for row in ws.iter_rows(min_row=3):
+        if row[0].value in changed:
+            row[col].value = new
+    wb.save(master)
+    return changed
+
+
+def test_a_task_given_to_another_unit_after_split_is_not_merged_silently(tmp_path):
+    master = Path(shutil.copy(YANTA, tmp_path / "雁塔总台账.xlsx"))
+    issued = {f.share.unit: f.path for f in split(master, tmp_path / "issued", "2022年12月").files}
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    fill_tasks(issued["区人社局"], returns / "人社.xlsx", {}, ("已完成", 100))
+    fill_tasks(issued["区民政局"], returns / "民政.xlsx", {}, ("推进中", 50))
+    moved = _set_leads(master, "区民政局", "区卫生健康局", only=1)  # one task reassigned
+    renamed = _set_leads(master, "区人社局", "区人力资源和社会保障局")  # the unit renamed, no alias registered
+    code, data = cli_json("merge", str(master), str(returns), "--round", "2022年12月", "--as-of", "2022-12-31")
+    files = {Path(f["path"]).name: f for f in data["files"]}
+    assert files["民政.xlsx"]["outcome"] == "merged"
+    assert [(f["code"], f["task_id"], Path(f["path"]).name) for f in data["warnings"]] == [
+        ("row.lead-changed", moved[0], "民政.xlsx")]
+    tasks = {t["task_id"]: t for t in data["tasks"]}
+    assert tasks[moved[0]]["status"] == "not_reported" and "区卫生健康局" in data["missing_units"]
+    # every task of the file has gone elsewhere: rejected, with what to do, not "merged" with nothing in it
+    assert code == 1 and files["人社.xlsx"]["outcome"] == "rejected"
+    assert "总台账中已没有由“区人社局”负责的本表任务" in files["人社.xlsx"]["reason"]
+    assert all(tasks[t]["status"] == "not_reported" for t in renamed)
+    assert "区人力资源和社会保障局" in data["missing_units"]
+    # the coordinator registers the old name as an alias: the same return merges
+    wb = load_workbook(master)
+    units = wb["单位名单"]
+    units.append(["区人力资源和社会保障局", None, "区人社局"])
+    wb.save(master)
+    code, data = cli_json("merge", str(master), str(returns), "--round", "2022年12月", "--as-of", "2022-12-31")
+    assert {Path(f["path"]).name: f["outcome"] for f in data["files"]}["人社.xlsx"] == "merged"
+    assert all({t["task_id"]: t for t in data["tasks"]}[t]["status"] == "done" for t in renamed)

@@ -16,7 +16,7 @@ from xltasks.core.merge_plan import TaskResult, plan_merge
 from xltasks.core.reconcile import Reconciled, reconcile, reminder_text
 from xltasks.core.returns import safe_name_part
 from xltasks.core.status import round_before, round_end, same_round
-from xltasks.core.validation import ReturnReport
+from xltasks.core.validation import ROWS_NOT_MERGED, ReturnReport
 from xltasks.files.book_read import SheetData
 from xltasks.files.master_read import read_master_whole
 from xltasks.files.master_update import (MergeWrite, Shown, earlier_rejected, history_rounds, last_contacts,
@@ -206,6 +206,8 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     reconciled = reconcile(checked.files, round_name, owing, mtimes, earlier_returns(stored, round_name),
                            earlier_rejected(sheets, round_name) & set(shares),
                            known={path for path, digest in sha.items() if digest in seen})
+    warnings += [f for outcome in reconciled.files if outcome.outcome == "merged" for f in outcome.report.findings
+                 if f.code in ROWS_NOT_MERGED]
     plan = plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days, previous_texts(sheets, round_name))
     shown = _shown_round(sheets, round_name, book, shares, stored, config, today)
     result = MergeResult(master, round_name, as_of, plan, reconciled, config.status_labels, dry_run,

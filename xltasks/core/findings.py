@@ -77,6 +77,11 @@ CODES: dict[str, tuple[Severity, str]] = {
     # validate: rows.
     "row.unknown-task": ("error", "「{sheet}」第{row}行的任务编号“{task_id}”不是下发给本单位的任务，请核对，不要自行增加任务行。"),
     "row.other-unit": ("error", "「{sheet}」第{row}行的任务“{task_id}”属于{detail}，不是本单位的任务，可能从其他单位的表中复制而来。"),
+    "row.lead-changed": ("warning", "「{sheet}」第{row}行的任务“{task_id}”在总台账中已改由{detail}，本行不汇总。"
+                                    "如果是本单位改了名称，请在总台账「单位名单」的“别名”中登记原名称后重新汇总。"),
+    "row.task-removed": ("warning", "「{sheet}」第{row}行的任务“{task_id}”已从总台账中删除，本行不汇总。"),
+    "workbook.nothing-left": ("error", "总台账中已没有由“{detail}”负责的本表任务（单位更名或任务改派），本表无法汇总。"
+                                       "如果是单位改了名称，请在总台账「单位名单」的“别名”中登记“{detail}”。"),
     "row.duplicate": ("error", "「{sheet}」第{row}行的任务“{task_id}”与第{detail}行重复，请删除多余的行。"),
     "row.missing": ("error", "「{sheet}」缺少任务“{task_id}”（原第{row}行），可能被删除，请使用下发的原表。"),
     "row.no-id": ("error", "「{sheet}」第{row}行填写了内容，但没有任务编号，请不要自行增加任务行。"),

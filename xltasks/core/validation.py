@@ -351,6 +351,10 @@ def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | 
             else:
                 out.add("row.unknown-task", **where)
             continue
+        gone = _no_longer_ours(task_id, role, unit, expect)
+        if gone:
+            out.add(gone[0], detail=gone[1], **where)
+            continue
         if meta and can_fingerprint:
             values = [cell(h) for h in context]
             if row_fingerprint(values) != planned[task_id]["fingerprint"]:
@@ -372,6 +376,24 @@ def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | 
     if outside:  # written right of the table: a merge would never see it
         out.add("sheet.outside-table", sheet=sheet, cell=outside)
     return found_rows
+
+
+ROWS_NOT_MERGED = ("row.lead-changed", "row.task-removed")  # warnings a merge repeats: rows of a merged file it left out
+
+
+def _no_longer_ours(task_id: str, role: str, unit: str, expect: Expectation | None) -> tuple[str, str] | None:
+    """A task issued to the unit that the master has since deleted, or given to other units (the coordinator
+    edited 牵头单位, or renamed the unit without registering the old name as an alias): the row cannot be merged."""
+    if expect is None or unit not in expect.shares:  # an unknown unit is said once, for the whole file
+        return None
+    task = expect.tasks.get(task_id)
+    if task is None:
+        return "row.task-removed", ""
+    share = expect.shares[unit]
+    if any(t.task_id == task_id for t in share.lead) or (role == "coop" and any(t.task_id == task_id for t in share.coop)):
+        return None
+    units, verb = (task.lead_units, "牵头") if role == "lead" else (task.coop_units, "配合")
+    return "row.lead-changed", f"{'、'.join(units)}{verb}" if units else f"无单位{verb}"
 
 
 def _changed_fields(headers: list[str], values: list, master_task: MasterTask | None) -> list[str]:
@@ -442,6 +464,9 @@ def validate_return(data: ReturnData, expect: Expectation | None = None, round_n
         report.header = _header_block(data, meta, today, out)
         report.rows = {role: _rows(data, meta, role, expect, report.unit, today, out, overdue_on)
                        for role in ("lead", "coop")}
+        moved = [f for f in out.items if f.code in ROWS_NOT_MERGED]
+        if moved and not any(report.rows.values()):
+            out.add("workbook.nothing-left", detail=meta["unit"] if meta else report.unit)
     findings = out.items
     if len(findings) > MAX_FINDINGS:
         findings = findings[:MAX_FINDINGS] + [finding("file.too-many-findings", path=data.path,
