@@ -849,8 +849,8 @@ def test_a_workbook_that_is_no_return_never_rewrites_the_master(setup):
     before = master.read_bytes()
     stray = ROOT / "tests" / "data" / "foreign" / "frictionless--data_table.xlsx"
     code, data = cli_json("merge", str(master), str(stray), "--round", "2021年7月")
-    assert code == 1 and not data["written"] and data["files"][0]["outcome"] == "rejected"
-    assert master.read_bytes() == before
+    assert code == 1 and not data["written"] and data["files"][0]["outcome"] == "ignored"  # no unit's return
+    assert data["files"][0]["reason"] == "不是本系统下发的报送表，未汇总" and master.read_bytes() == before
 
 
 def test_merging_the_same_files_again_leaves_the_master_and_its_backups_alone(setup):
@@ -880,13 +880,15 @@ def test_a_large_programme_does_not_flood_the_terminal(tmp_path):
     for i in range(25):
         write_table(returns / f"随手表{i:02d}.xlsx", [["姓名", "电话"], ["张三", "123"]])
     done = run_cli("merge", str(master), str(returns), "--round", "2026年11月")
-    assert done.returncode == 1, done.stderr  # the stray workbooks are sent back: no return of ours
+    assert done.returncode == 0, done.stderr  # the stray workbooks are no unit's return: skipped, not sent back
     text = " ".join(done.stdout.split())  # rich wraps long lines
-    assert "已汇总1个，退回25个" in text
+    assert "已汇总1个，退回0个，被替代0个，跳过25个" in text.replace(" ", "")
     assert "单位31等39个单位（完整名单见催办清单）" in text.replace(" ", "") and "单位32" not in text
     assert text.count("随手表") == 20 and "……另有5个文件未汇总，加 --json 可看全部。" in text
     reminder = (tmp_path / "总台账-2026年11月-催办.txt").read_text(encoding="utf-8")
     assert all(f"单位{i:02d}" in reminder for i in range(2, 41))
+    dry = " ".join(run_cli("merge", str(master), str(returns), "--round", "2026年11月", "--dry-run").stdout.split())
+    assert "等39个单位（加--json可看全部）" in dry.replace(" ", "")  # a dry run writes no 催办 list to point at
 
 
 def test_only_stray_files_says_so_not_to_check_the_round(tmp_path, issued):
@@ -1017,3 +1019,32 @@ def test_a_task_given_to_another_unit_after_split_is_not_merged_silently(tmp_pat
     code, data = cli_json("merge", str(master), str(returns), "--round", "2022年12月", "--as-of", "2022-12-31")
     assert {Path(f["path"]).name: f["outcome"] for f in data["files"]}["人社.xlsx"] == "merged"
     assert all({t["task_id"]: t for t in data["tasks"]}[t]["status"] == "done" for t in renamed)
+
+
+def test_blank_issued_returns_and_the_master_among_the_returns_change_nothing(setup, issued, tmp_path):
+    """A coordinator merges the whole working folder: the master itself, its backups, the blank returns as issued,
+    a stray workbook and the filled returns. Only the filled returns count; the blank ones' units are still
+    chased (not told their return was sent back); re-runs are unchanged and register nothing new."""
+    master, returns = setup
+    folder = tmp_path / "本期"
+    shutil.copytree(returns, folder)
+    master = Path(shutil.move(master, folder / "总台账.xlsx"))
+    for unit in ("耀州区政府", "市卫健委"):
+        shutil.copy(issued[unit], folder / f"下发-{unit}.xlsx")
+    shutil.copy(ROOT / "tests" / "data" / "foreign" / "frictionless--data_table.xlsx", folder)
+    code, data = cli_json("merge", str(master), str(folder), "--round", ROUND)
+    outcomes = {Path(f["path"]).name: f["outcome"] for f in data["files"]}
+    assert code == 0 and "总台账.xlsx" not in outcomes
+    assert outcomes == {"王益.xlsx": "merged", "民政局报送(1).xlsx": "merged", "zj.xlsx": "merged",
+                        "下发-耀州区政府.xlsx": "ignored", "下发-市卫健委.xlsx": "ignored",
+                        "frictionless--data_table.xlsx": "ignored"}
+    assert {"耀州区政府", "市卫健委"} <= set(data["missing_units"])
+    assert "有错误已退回" not in data["reminder"]
+    assert all(t["status"] != "rejected" for t in data["tasks"])
+    after = master.read_bytes()
+    for _ in range(3):  # now the folder also holds a backup and the 催办 list
+        code, data = cli_json("merge", str(master), str(folder), "--round", ROUND)
+        assert code == 0 and data["unchanged"] and master.read_bytes() == after
+    register = [r for r in load_workbook(master)["报送记录"].iter_rows(min_row=3, values_only=True)]
+    assert sorted(Path(r[7]).name for r in register) == sorted(n for n in outcomes)
+    assert len(list(folder.glob("总台账.备份-*.xlsx"))) == 1

@@ -353,14 +353,15 @@ def render_merge(result) -> None:
     done = "（试运行，未写入）" if result.dry_run else "完成" if result.written or result.unchanged else "未写入"
     out.print(f"[bold]{escape(result.round)} 汇总{done}[/]，状态日期 {result.as_of}")
     out.print(f"文件：已汇总{files['merged']}个，退回{files['rejected']}个，被替代{files['superseded']}个，"
-              f"非本期{files['ignored']}个。")
+              f"跳过{files['ignored']}个。")
     out.print("任务：" + "，".join(f"{result.labels[s]}{states[s]}项" for s in
                                     ("done", "on_track", "due_soon", "overdue", "not_reported", "rejected") if states[s]))
     if result.reconciled.kept_units:
         out.print(f"沿用本期此前已汇总的报送：{escape('、'.join(result.reconciled.kept_units))}")
     missing = result.reconciled.missing_units
     if missing:
-        more = f"等{len(missing)}个单位（完整名单见催办清单）" if len(missing) > SHOWN_NAMES else ""
+        where = "加 --json 可看全部" if result.dry_run else "完整名单见催办清单"
+        more = f"等{len(missing)}个单位（{where}）" if len(missing) > SHOWN_NAMES else ""
         out.print(f"[yellow]未报送单位：{escape('、'.join(missing[:SHOWN_NAMES]))}{more}[/]")
     unmerged = [f for f in result.reconciled.files if f.outcome != "merged"]
     for f in unmerged[:SHOWN_FILES]:

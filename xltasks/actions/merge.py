@@ -192,7 +192,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     expect = expectation(book, config.groups)
     shares = expect.shares
     as_of = as_of or round_end(round_name) or today
-    checked = validate(list(paths), expect, round_name, jobs=jobs, today=today, as_of=as_of)
+    checked = validate(list(paths), expect, round_name, jobs=jobs, today=today, as_of=as_of, besides=master)
     if not checked.files:
         raise NothingToMerge(", ".join(str(p) for p in paths))
     mtimes = {r.path: Path(r.path).stat().st_mtime for r in checked.files if Path(r.path).is_file()}

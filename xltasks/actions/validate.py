@@ -47,8 +47,9 @@ def _skip_reason(path: Path) -> str:
     return ""
 
 
-def find_returns(paths: list[Path]) -> list[Path]:
-    """The files named, and every spreadsheet under the folders named (recursively), in a stable order."""
+def find_returns(paths: list[Path], besides: Path | None = None) -> list[Path]:
+    """The files named, and every spreadsheet under the folders named (recursively), in a stable order; never
+    `besides` (the master being merged into, when it lies among its returns)."""
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
@@ -56,6 +57,8 @@ def find_returns(paths: list[Path]) -> list[Path]:
                             (p.suffix.lower() in SUFFIXES or p.name.startswith(".~lock")))
         else:
             found.append(path)
+    if besides is not None and besides.exists():
+        found = [p for p in found if not (p.exists() and os.path.samefile(p, besides))]
     return list(dict.fromkeys(found))
 
 
@@ -97,12 +100,12 @@ def _check_in_worker(path: Path) -> ReturnReport:
 
 def validate(paths: list[Path], master: Path | Expectation | None = None, round_name: str | None = None, *,
              jobs: int | None = None, today: dt.date | None = None, as_of: dt.date | None = None,
-             progress: Callable[[ReturnReport], None] | None = None) -> ValidateResult:
+             progress: Callable[[ReturnReport], None] | None = None, besides: Path | None = None) -> ValidateResult:
     """Check every return under `paths`, in the files' order. A batch runs on `jobs` processes: checking is
     Python work that holds the GIL, and a worker sends back only its small report, never the rows (which is why
     processes pay off here while they do not for reading alone). Only reports are kept, so memory stays flat."""
     expect = master if isinstance(master, Expectation) else expectation(master) if master else None
-    files = find_returns(paths)
+    files = find_returns(paths, besides)
     today = today or dt.date.today()
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(files) or 1))
     reports: list[ReturnReport] = []

@@ -80,6 +80,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "row.lead-changed": ("warning", "「{sheet}」第{row}行的任务“{task_id}”在总台账中已改由{detail}，本行不汇总。"
                                     "如果是本单位改了名称，请在总台账「单位名单」的“别名”中登记原名称后重新汇总。"),
     "row.task-removed": ("warning", "「{sheet}」第{row}行的任务“{task_id}”已从总台账中删除，本行不汇总。"),
+    "workbook.unfilled": ("error", "本表尚未填写：表头和各项任务的填报内容都是空的，可能是下发的空白表。"),
     "workbook.nothing-left": ("error", "总台账中已没有由“{detail}”负责的本表任务（单位更名或任务改派），本表无法汇总。"
                                        "如果是单位改了名称，请在总台账「单位名单」的“别名”中登记“{detail}”。"),
     "row.duplicate": ("error", "「{sheet}」第{row}行的任务“{task_id}”与第{detail}行重复，请删除多余的行。"),

@@ -62,8 +62,12 @@ def reconcile(reports: list[ReturnReport], round_name: str, owing: list[str],
     sent: set[str] = set()
     for report in reports:
         skipped = next((f for f in report.findings if f.code == "file.skipped"), None)
-        if skipped or (not report.unit and report.valid):  # a master, a backup, Excel's ~$ owner file: not a return
-            outcomes[report.path] = FileOutcome(report, "ignored", skipped.message if skipped else "不是报送表，已跳过")
+        if skipped or not report.unit:  # a master, a backup, a foreign workbook, an empty file: no unit's return
+            errors = [f for f in report.findings if f.severity == "error" and f.code != "workbook.no-metadata"]
+            outcomes[report.path] = FileOutcome(report, "ignored", skipped.message if skipped else
+                                                f"未汇总：{errors[0].message}" if errors else "不是本系统下发的报送表，未汇总")
+        elif any(f.code == "workbook.unfilled" for f in report.findings):  # not sent: the unit is still chased
+            outcomes[report.path] = FileOutcome(report, "ignored", "尚未填写（空白的下发表），该单位仍算未报送")
         elif report.unit and report.round and not same_round(report.round, round_name):
             outcomes[report.path] = FileOutcome(report, "ignored", f"这是“{report.round}”期的报送表，不是本期的")
         elif not report.valid:

@@ -378,6 +378,13 @@ def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | 
     return found_rows
 
 
+def _unfilled(report: ReturnReport, findings: list[Finding]) -> bool:
+    """Nothing typed in at all: no header value, no input in any task row, nothing wrong but what is required."""
+    rows = [instance for by_id in report.rows.values() for instance in by_id.values()]
+    return bool(rows) and not report.header and all(set(instance) <= {"task_id"} for instance in rows) and \
+        all(f.code == "cell.required" for f in findings if f.severity != "info")
+
+
 ROWS_NOT_MERGED = ("row.lead-changed", "row.task-removed")  # warnings a merge repeats: rows of a merged file it left out
 
 
@@ -464,6 +471,9 @@ def validate_return(data: ReturnData, expect: Expectation | None = None, round_n
         report.header = _header_block(data, meta, today, out)
         report.rows = {role: _rows(data, meta, role, expect, report.unit, today, out, overdue_on)
                        for role in ("lead", "coop")}
+        if meta and _unfilled(report, out.items):  # a blank issued return lying among the filled ones
+            out.items = [f for f in out.items if f.severity == "info"]
+            out.add("workbook.unfilled")
         moved = [f for f in out.items if f.code in ROWS_NOT_MERGED]
         if moved and not any(report.rows.values()):
             out.add("workbook.nothing-left", detail=meta["unit"] if meta else report.unit)

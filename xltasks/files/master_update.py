@@ -40,7 +40,7 @@ HISTORY_COLUMNS = [("round", "期次", 12), ("task_id", "任务编号", 11), ("l
 REGISTER_COLUMNS = [("received", "汇总时间", 17), ("round", "期次", 12), ("unit", "单位", 16), ("outcome", "处理结果", 9),
                     ("errors", "错误", 6), ("warnings", "提示", 6), ("reason", "说明", 30), ("path", "文件", 40),
                     ("sha256", "SHA-256", 20), ("reporter", "填报人", 10), ("phone", "联系电话", 14)]
-OUTCOME_LABELS = {"merged": "已汇总", "rejected": "退回", "superseded": "被替代", "ignored": "非本期"}
+OUTCOME_LABELS = {"merged": "已汇总", "rejected": "退回", "superseded": "被替代", "ignored": "未汇总"}
 MATRIX_MARKS = {"已汇总": "√", "退回": "退回"}
 STATUS_ORDER = ("done", "on_track", "due_soon", "overdue", "not_reported", "rejected")
 DATE_KEYS = {"done_date", "reported_on"}
@@ -262,6 +262,8 @@ def _register(sheet: SheetData | None, reconciled: Reconciled, w: MergeWrite) ->
     new = []
     for outcome in reconciled.files:
         report = outcome.report
+        if any(f.code == "file.skipped" for f in report.findings):
+            continue  # the master, its backups and copies, a lock file: no one sent them
         new.append([received, report.round or w.round_name, report.unit or "（未识别）", OUTCOME_LABELS[outcome.outcome],
                     sum(f.severity == "error" for f in report.findings),
                     sum(f.severity == "warning" for f in report.findings), outcome.reason, report.path,
