@@ -1048,3 +1048,28 @@ def test_blank_issued_returns_and_the_master_among_the_returns_change_nothing(se
     register = [r for r in load_workbook(master)["报送记录"].iter_rows(min_row=3, values_only=True)]
     assert sorted(Path(r[7]).name for r in register) == sorted(n for n in outcomes)
     assert len(list(folder.glob("总台账.备份-*.xlsx"))) == 1
+
+
+def test_a_non_character_in_a_return_merges_the_same_way_twice(setup):
+    """U+FFFE pasted into 进展情况 (openpyxl refuses to write it, so it goes into the sheet XML by hand): it is
+    taken out like a control character, so the stored return reads back equal and the re-run is unchanged."""
+    master, returns = setup
+    path = returns / "王益.xlsx"
+    wb = load_workbook(path)
+    ws = wb["牵头任务"]
+    col = next(c.column_letter for c in ws[5] if c.value == "进展情况")
+    ws[f"{col}6"] = "PLACEHOLDER"
+    wb.save(path)
+    with zipfile.ZipFile(path) as zf:
+        parts = [(info, zf.read(info.filename)) for info in zf.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in parts:
+            zf.writestr(info, data.replace(b"PLACEHOLDER", "按计划\ufffe推进".encode()))
+    first = merge(master, [returns], ROUND)
+    assert [f.outcome for f in first.reconciled.files] == ["merged"] * 3
+    wangyi = next(f.report for f in first.reconciled.files if f.report.path == str(path))
+    assert any(f.code == "cell.control-chars" for f in wangyi.findings)
+    after = master.read_bytes()
+    again = merge(master, [returns], ROUND)
+    assert again.unchanged and [f.outcome for f in again.reconciled.files] == ["merged"] * 3
+    assert master.read_bytes() == after and "【王益区政府】按计划推进" in {t["进展情况"].value for t in task_rows(master).values()}

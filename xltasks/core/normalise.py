@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # invisible, and illegal in a cell's XML
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # invisible, and illegal in a cell's XML
 _DATE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 SERIAL_RANGE = (36526, 73051)  # 2000-01-01 .. 2099-12-31 as Excel serial numbers

@@ -83,7 +83,8 @@ def reconcile(reports: list[ReturnReport], round_name: str, owing: list[str],
     for unit in dict.fromkeys([*valid_by_unit, *earlier]):
         candidates = valid_by_unit.get(unit, [])
         stored = earlier.get(unit)
-        if stored is not None and not any(_same_return(c, stored) for c in candidates):
+        if stored is not None and not any(_same_return(c, stored) or c.path == stored.path and c.path in known
+                                          for c in candidates):
             candidates = [*candidates, stored]  # the same return given again (from anywhere) is not a rival
         ordered = sorted(candidates, key=lambda r: _order_key(r, mtimes, 1 if r is stored else 0 if r.path in known
                                                                else 2), reverse=True)
