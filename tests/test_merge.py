@@ -1073,3 +1073,20 @@ def test_a_non_character_in_a_return_merges_the_same_way_twice(setup):
     again = merge(master, [returns], ROUND)
     assert again.unchanged and [f.outcome for f in again.reconciled.files] == ["merged"] * 3
     assert master.read_bytes() == after and "【王益区政府】按计划推进" in {t["进展情况"].value for t in task_rows(master).values()}
+
+
+def test_a_return_whose_name_says_another_format_is_read_by_its_content(setup, soffice, tmp_path):
+    """WPS and renamed mail attachments: an .xls under an .xlsx name, an .ods under an .xls name. The content
+    decides how it is read; the file is merged like any other (with the note that it was converted)."""
+    master, returns = setup
+    out = tmp_path / "converted"
+    (returns / "王益.xlsx").write_bytes(convert(soffice, returns / "王益.xlsx", "xls", out).read_bytes())
+    ods = convert(soffice, returns / "zj.xlsx", "ods", out)
+    (returns / "zj.xlsx").unlink()
+    (returns / "zj.xls").write_bytes(ods.read_bytes())
+    result = merge(master, [returns], ROUND)
+    by_name = {Path(f.report.path).name: f for f in result.reconciled.files}
+    assert {name: f.outcome for name, f in by_name.items()} == {
+        "王益.xlsx": "merged", "zj.xls": "merged", "民政局报送(1).xlsx": "merged"}
+    assert by_name["王益.xlsx"].report.findings[0].code == "file.converted"
+    assert task_rows(master)["T16B41F7A"]["当前状态"].value == "已完成"  # 市住建局's answers, read from the .ods

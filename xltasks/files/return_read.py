@@ -12,7 +12,7 @@ from xltasks.core.findings import SourceError, finding
 from xltasks.core.grid import a1
 from xltasks.core.returns import COOP_SHEET, LEAD_SHEET, META_SHEET
 from xltasks.core.validation import ReturnData
-from xltasks.files.sniff import check_extent, sniff
+from xltasks.files.sniff import check_extent, open_spreadsheet, sniff
 
 MAX_CELLS = 2_000_000  # a return has hundreds of cells; millions means a broken or hostile file
 CHECKED_SHEETS = (LEAD_SHEET, COOP_SHEET, META_SHEET)  # the help sheet holds nothing to check
@@ -130,7 +130,7 @@ def read_return(path: Path) -> ReturnData:
     if kind == "docx":
         raise SourceError(finding("source.unsupported", path=str(path)))
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        book = open_spreadsheet(path, kind)
         try:
             sheets, states, merged = {}, {}, {}
             for meta in book.sheets_metadata:
@@ -149,6 +149,5 @@ def read_return(path: Path) -> ReturnData:
     except SourceError:
         raise
     except Exception as exc:  # noqa: BLE001 - a broken return is a finding, not a traceback
-        raise SourceError(finding("source.corrupt", path=str(path), detail=f"{type(exc).__name__}: {str(exc)[:120]}")) \
-            from exc
+        raise SourceError(finding("source.corrupt", path=str(path), detail="表格内容无法读取")) from exc
     return ReturnData(str(path), kind, sheets, states, formulas, errors, merged)

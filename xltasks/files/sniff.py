@@ -178,3 +178,17 @@ def check_all_extents(zf: zipfile.ZipFile, path: str) -> None:
     for name in zf.namelist():
         if name.startswith("xl/worksheets/") and name.endswith(".xml"):
             budget.check(zf.read(name), name)
+
+
+_SUFFIXES_OF = {"xlsx": (".xlsx", ".xlsm"), "xls": (".xls",), "xlsb": (".xlsb",), "ods": (".ods",)}
+
+
+def open_spreadsheet(path: Path, kind: str):
+    """A python-calamine workbook for a file `sniff` called `kind`. calamine picks its reader by the extension;
+    an .xls saved under an .xlsx name (WPS, a renamed mail attachment) is read by its content instead."""
+    import python_calamine
+
+    if path.suffix.lower() in _SUFFIXES_OF.get(kind, ()):
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    with path.open("rb") as f:
+        return python_calamine.CalamineWorkbook.from_filelike(f)

@@ -7,17 +7,17 @@ from pathlib import Path
 from xltasks.core.findings import SourceError, finding
 from xltasks.core.grid import Grid
 from xltasks.core.returns import META_SHEET
-from xltasks.files.sniff import check_all_extents, sniff
+from xltasks.files.sniff import check_all_extents, open_spreadsheet, sniff
 
 MAX_CELLS = 5_000_000  # a published task table has thousands of cells; millions means a broken or hostile file
 
 
-def _spreadsheet_grids(path: Path) -> tuple[list[Grid], list[str]]:
+def _spreadsheet_grids(path: Path, kind: str) -> tuple[list[Grid], list[str]]:
     # calamine, not openpyxl: one reader for .xlsx, .xls, .xlsb and .ods, it reports merged ranges, returns the
     # values Excel last computed (never formulas), and its XML parser does not expand entities.
     import python_calamine
 
-    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    workbook = open_spreadsheet(path, kind)
     grids = []
     try:
         if META_SHEET in workbook.sheet_names:  # our own master or return, given as a source by mistake
@@ -92,13 +92,13 @@ def read_source(path: Path) -> tuple[list[Grid], list[str]]:
     try:
         if kind == "docx":
             return _docx_grids(path)
-        return _spreadsheet_grids(path)
+        return _spreadsheet_grids(path, kind)
     except SourceError:
         raise
     except MemoryError as exc:
         raise SourceError(finding("source.too-large", path=str(path), detail="内存不足")) from exc
     except Exception as exc:  # noqa: BLE001 - any parser failure on a user's file is a finding, not a traceback
-        detail = f"{type(exc).__name__}: {str(exc)[:120]}"
+        detail = "表格内容无法读取"
         if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
             raise SourceError(finding("source.encrypted", path=str(path))) from exc
         raise SourceError(finding("source.corrupt", path=str(path), detail=detail)) from exc
