@@ -1090,3 +1090,15 @@ def test_a_return_whose_name_says_another_format_is_read_by_its_content(setup, s
         "王益.xlsx": "merged", "zj.xls": "merged", "民政局报送(1).xlsx": "merged"}
     assert by_name["王益.xlsx"].report.findings[0].code == "file.converted"
     assert task_rows(master)["T16B41F7A"]["当前状态"].value == "已完成"  # 市住建局's answers, read from the .ods
+
+
+def test_a_round_that_names_no_period_says_states_are_as_of_today(setup, issued):
+    master, returns = setup
+    other = split(TONGCHUAN, returns.parent / "p3", "第3期", units=["王益区政府"]).files[0].path
+    answer(other, returns / "第3期.xlsx")
+    code, data = cli_json("merge", str(master), str(returns / "第3期.xlsx"), "--round", "第3期", "--dry-run")
+    assert data["as_of"] == dt.date.today().isoformat()
+    assert [w["code"] for w in data["warnings"]] == ["merge.round-no-date"] and "--as-of" in data["warnings"][0]["message"]
+    code, data = cli_json("merge", str(master), str(returns / "第3期.xlsx"), "--round", "第3期", "--as-of", "2021-09-30",
+                          "--dry-run")
+    assert data["as_of"] == "2021-09-30" and data["warnings"] == []

@@ -191,6 +191,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     round_name = next((known for known in history_rounds(sheets) if same_round(known, round_name)), round_name)
     expect = expectation(book, config.groups)
     shares = expect.shares
+    given_as_of = as_of is not None
     as_of = as_of or round_end(round_name) or today
     checked = validate(list(paths), expect, round_name, jobs=jobs, today=today, as_of=as_of, besides=master)
     if not checked.files:
@@ -198,6 +199,8 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     mtimes = {r.path: Path(r.path).stat().st_mtime for r in checked.files if Path(r.path).is_file()}
     stored, warnings = _stored_returns(sheets, master, round_name, shares, book.aliases)
     warnings = book.findings + warnings
+    if round_end(round_name) is None and not given_as_of:  # "第3期", "202206": no period to take the end of
+        warnings.append(finding("merge.round-no-date", path=str(master), round=round_name, detail=as_of.isoformat()))
     for _, report, mtime in stored:
         mtimes.setdefault(report.path, mtime)
     sha = {r.path: sha256_of(Path(r.path)) for r in checked.files if Path(r.path).is_file()}
