@@ -1102,3 +1102,15 @@ def test_a_round_that_names_no_period_says_states_are_as_of_today(setup, issued)
     code, data = cli_json("merge", str(master), str(returns / "第3期.xlsx"), "--round", "第3期", "--as-of", "2021-09-30",
                           "--dry-run")
     assert data["as_of"] == "2021-09-30" and data["warnings"] == []
+
+
+def test_yesterdays_and_todays_folders_merged_together_change_nothing(setup, issued, tmp_path):
+    master, returns = setup
+    today = tmp_path / "今天"
+    today.mkdir()
+    answer(issued["市卫健委"], today / "卫健委.xlsx")
+    merge(master, [returns], ROUND)
+    merge(master, [today], ROUND)
+    after = master.read_bytes()
+    again = merge(master, [today, returns], ROUND)  # the files in another order than they were merged
+    assert again.unchanged and master.read_bytes() == after

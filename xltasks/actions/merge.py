@@ -157,6 +157,8 @@ def _store(old: list[list], round_name: str, new: list[list], order: list[str]) 
     before = {str(row[1]): row for row in old if row and same_round(str(row[0]), round_name) and len(row) > 5}
     new = [before[str(row[1])] if str(row[1]) in before and content(before[str(row[1])]) == content(row) else row
            for row in new]
+    place = {unit: i for i, unit in enumerate(before)}  # units stored before keep their order, whatever the files'
+    new.sort(key=lambda row: place.get(str(row[1]), len(place)))
     kept, at = [], None
     for row in old:
         if not row:

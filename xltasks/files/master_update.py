@@ -168,6 +168,7 @@ def _rebuild(old: SheetData | None, name: str, title: str, columns: list[tuple[s
     if at is None and in_place:
         at = next((i for i, row in enumerate(rows) if in_place(row)), None)
     at = len(rows) if at is None else at
+    new_rows = sorted(new_rows, key=lambda row: positions.get(key(row), len(old.rows) if old else 0))  # old order kept
     rows[at:at] = [[*row, *extras.get(key(row), [])] for row in new_rows]
     sheet = SheetData(name, [[title], [*header, *extra_header], *rows])
     if old:
