@@ -955,6 +955,48 @@ def test_a_long_history_moves_its_oldest_rounds_to_a_workbook_beside_the_master(
     assert task_rows(master)["T96C76C7B"]["核查提示"].value == "进展情况与上期相同"
     code, data = cli_json("merge", str(master), str(tmp_path / "returns-9"), "--round", "2021年9月")
     assert code == 0 and data["history_archive"] is None and data["unchanged"]
+    # a late return for June, which is archived: 历次进展 is left alone (no second copy of June beside the
+    # archive), the register takes it, and sending it again changes nothing
+    late = tmp_path / "late"
+    late.mkdir()
+    answer(split(master, tmp_path / "6", ROUND, units=["市卫健委"]).files[0].path, late / "卫健委.xlsx")
+    code, data = cli_json("merge", str(master), str(late), "--round", ROUND)
+    assert code == 0 and [w["code"] for w in data["warnings"]] == ["merge.round-archived"]
+    assert moved["8"] in data["warnings"][0]["message"]
+    wb = load_workbook(master)
+    assert sorted({r[0] for r in wb["历次进展"].iter_rows(min_row=3, values_only=True)}) == ["2021年8月", "2021年9月"]
+    assert any(r[2] == "市卫健委" for r in wb["报送记录"].iter_rows(min_row=3, values_only=True))
+    assert merge(master, [late], ROUND).unchanged
+
+
+def test_a_failed_write_leaves_no_history_archive_behind(setup, tmp_path, monkeypatch):
+    from xltasks.files import book_write, master_update
+
+    monkeypatch.setattr(master_update, "HISTORY_MAX_ROWS", 50)
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    for month in (7, 8):
+        issued = split(master, tmp_path / f"{month}", f"2021年{month}月", units=["市民政局"]).files[0].path
+        answer(issued, tmp_path / f"民政局{month}.xlsx", "推进中", 70, day=dt.date(2021, month, 25))
+    merge(master, [tmp_path / "民政局7.xlsx"], "2021年7月")
+    before = master.read_bytes()
+    real = book_write.write_book
+    calls = []
+
+    def full_disk(path, *args, **kwargs):  # the archive is written, then the master's temporary file fails
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(master_update, "write_book", full_disk)
+    with pytest.raises(OSError):
+        merge(master, [tmp_path / "民政局8.xlsx"], "2021年8月")
+    assert master.read_bytes() == before and sorted(p.name for p in master.parent.iterdir() if "历次进展" in p.name) == []
+    monkeypatch.setattr(master_update, "write_book", real)
+    result = merge(master, [tmp_path / "民政局8.xlsx"], "2021年8月")
+    assert result.history_archive == "总台账-历次进展-2021年6月至2021年6月.xlsx"
+    assert sorted(p.name for p in master.parent.iterdir() if "历次进展" in p.name) == [result.history_archive]
 
 
 def test_a_renamed_unit_list_still_gives_its_groups_and_aliases(setup):

@@ -19,8 +19,8 @@ from xltasks.core.status import round_before, round_end, same_round
 from xltasks.core.validation import ROWS_NOT_MERGED, ReturnReport
 from xltasks.files.book_read import SheetData
 from xltasks.files.master_read import read_master_whole
-from xltasks.files.master_update import (MergeWrite, Shown, earlier_rejected, history_rounds, last_contacts,
-                                         previous_texts, received_before, shown_round, update_master)
+from xltasks.files.master_update import (Archive, MergeWrite, Shown, archived_rounds, earlier_rejected, history_rounds,
+                                         last_contacts, previous_texts, received_before, shown_round, update_master)
 from xltasks.files.safe_write import Unchanged, write_atomically
 
 
@@ -201,6 +201,9 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     mtimes = {r.path: Path(r.path).stat().st_mtime for r in checked.files if Path(r.path).is_file()}
     stored, warnings = _stored_returns(sheets, master, round_name, shares, book.aliases)
     warnings = book.findings + warnings
+    archived = next((book_name for name, book_name in archived_rounds(sheets).items() if same_round(name, round_name)), "")
+    if archived:  # a late return for a round long past: the archive workbook is not rewritten
+        warnings.append(finding("merge.round-archived", path=str(master), round=round_name, detail=archived))
     if round_end(round_name) is None and not given_as_of:  # "第3期", "202206": no period to take the end of
         warnings.append(finding("merge.round-no-date", path=str(master), round=round_name, detail=as_of.isoformat()))
     for _, report, mtime in stored:
@@ -227,15 +230,20 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     written = MergeWrite(round_name, as_of, config.status_labels, config.status_colors, sha, leads,
                          {t.task_id: t.content for t in book.tasks}, owing, store)
     macros = _vba_parts(master)
+    archive: list[Archive] = []
     try:
         def save(temp: Path) -> None:
-            result.history_archive = update_master(sheets, temp, plan, reconciled, written, macros, info, shown,
-                                                   beside=master)
+            moved = update_master(sheets, temp, plan, reconciled, written, macros, info, shown, beside=master)
+            archive[:] = [moved] if moved else []
 
         result.backup = write_atomically(master, save, replace=True, unless_same=True)
         result.written = True
     except Unchanged:
         result.unchanged = True  # the same files again: the master already says all of it
+    finally:
+        for moved in archive:  # the archive goes beside the master only once the master no longer holds its rows
+            moved.keep() if result.written else moved.drop()
+            result.history_archive = moved.path.name if result.written else None
     reminder = master.with_name(f"{master.stem}-{safe_name_part(round_name)}-催办.txt")
     try:
         reminder.write_text(result.reminder + "\n", encoding="utf-8")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,11 +103,11 @@ def _update_tasks(sheet: SheetData, plan: list[TaskResult], labels: dict[str, st
 
 
 def history_rounds(book: list[SheetData]) -> list[str]:
-    """The rounds in 历次进展, in the order they appear (the order they were first merged in)."""
+    """The rounds in 历次进展, in the order they appear (the order they were first merged in), after those moved
+    to archive workbooks."""
     sheet = next((s for s in book if s.name == HISTORY_SHEET), None)
     rounds: list[str] = []
-    for row in _body(sheet):
-        name = str(row[0])
+    for name in [*archived_rounds(book), *(str(row[0]) for row in _body(sheet))]:
         if not rounds or not same_round(rounds[-1], name):
             if not any(same_round(seen, name) for seen in rounds):
                 rounds.append(name)
@@ -180,12 +181,12 @@ def _rebuild(old: SheetData | None, name: str, title: str, columns: list[tuple[s
     return sheet
 
 
-def _history(sheet: SheetData | None, plan: list[TaskResult], w: MergeWrite, archives: list[str]) -> SheetData:
+def _history(sheet: SheetData | None, plan: list[TaskResult], w: MergeWrite, archives: list[str],
+             order: list[str]) -> SheetData:
     new = [[w.round_name, result.task_id, w.lead_units.get(result.task_id, ""), w.labels[result.status],
             result.answers.get("status"), result.answers.get("progress"), result.answers.get("progress_text"),
             result.answers.get("problems"), result.answers.get("reported_by"),
             _date(result.answers.get("reported_on")), w.as_of] for result in plan]
-    order = history_rounds([sheet]) if sheet else []
     return _rebuild(sheet, HISTORY_SHEET, _history_title(archives), HISTORY_COLUMNS,
                     lambda row: not same_round(str(row[0]), w.round_name),  # this round's rows are replaced ...
                     lambda row: ("round", str(row[0]), str(row[1])) if not same_round(str(row[0]), w.round_name)
@@ -204,12 +205,27 @@ def _history_title(archives: list[str]) -> str:
     return f"历次进展（每期每项任务一行；更早的期次见{''.join(f'“{name}”' for name in archives)}）"
 
 
-def archive_history(sheet: SheetData, beside: Path, this_round: str, colors: dict[str, str]) -> str | None:
-    """When 历次进展 has grown past HISTORY_MAX_ROWS, its oldest whole rounds (never this merge's) are written to a
-    workbook of their own beside the master, named by the rounds it holds, before the master is written; returns
-    its name, or None when nothing had to move. Notes on the moved rows go with them."""
+@dataclass
+class Archive:
+    """Rounds of 历次进展 moving out of the master: written to `temp` with the master, moved to `path` once the
+    master is in place (a master that fails to write leaves no archive behind)."""
+
+    path: Path
+    temp: Path
+    rounds: list[str]
+
+    def keep(self) -> None:
+        os.replace(self.temp, self.path)
+
+    def drop(self) -> None:
+        self.temp.unlink(missing_ok=True)
+
+
+def archive_history(sheet: SheetData, beside: Path, this_round: str, colors: dict[str, str]) -> Archive | None:
+    """When 历次进展 has grown past HISTORY_MAX_ROWS, its oldest whole rounds (never this merge's, never the last
+    two) are written to a workbook of their own, named by the rounds it holds, to go beside the master; None when
+    nothing had to move. Notes on the moved rows go with them."""
     from xltasks.core.returns import safe_name_part
-    from xltasks.files.safe_write import write_atomically
 
     body = sheet.rows[HEADER_ROW:]
     if len(body) <= HISTORY_MAX_ROWS:
@@ -219,8 +235,10 @@ def archive_history(sheet: SheetData, beside: Path, this_round: str, colors: dic
         counts[str(row[0])] = counts.get(str(row[0]), 0) + 1
     moving, left = set(), len(body)
     for round_name, n in list(counts.items())[:-2]:  # in round order, the oldest first; the last two rounds stay:
-        if left <= HISTORY_MAX_ROWS or same_round(round_name, this_round):  # 核查提示 compares with the one before
+        if left <= HISTORY_MAX_ROWS:  # 核查提示 compares with the round before
             break
+        if same_round(round_name, this_round):
+            continue
         moving.add(round_name)
         left -= n
     if not moving:
@@ -245,11 +263,11 @@ def archive_history(sheet: SheetData, beside: Path, this_round: str, colors: dic
     while path.exists():
         n += 1
         path = beside.with_name(f"{stem}-{n}.xlsx")
-    write_atomically(path, lambda temp: write_book(temp, [(archive, layout_of(HISTORY_COLUMNS))], colors),
-                     replace=False)
+    temp = path.with_name(f".xltasks-{path.name}")  # a name find_returns skips
+    write_book(temp, [(archive, layout_of(HISTORY_COLUMNS))], colors)
     sheet.rows = sheet.rows[:HEADER_ROW] + [sheet.rows[r] for r in old["kept"]]
     sheet.comments = kept_comments
-    return path.name
+    return Archive(path, temp, [name for name in counts if name in moving])
 
 
 def _register(sheet: SheetData | None, reconciled: Reconciled, w: MergeWrite) -> SheetData:
@@ -396,11 +414,15 @@ class Shown:
 
 def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], reconciled: Reconciled,
                   w: MergeWrite, macros: tuple[bytes, bytes | None] | None = None,
-                  info: BookInfo | None = None, shown: Shown | None = None, beside: Path | None = None) -> str | None:
+                  info: BookInfo | None = None, shown: Shown | None = None, beside: Path | None = None
+                  ) -> Archive | None:
     """Write the master as read (`book`, every sheet) with the merge, to `target` (a temporary file that
     write_atomically moves). The task sheet and 汇总统计 show `shown` (the latest round) when given, else this
-    merge's round; 历次进展, 报送记录 and 报送情况 always take this merge. With `beside` (the master's path), a
-    历次进展 grown too long moves its oldest rounds to a workbook beside it: returns that workbook's name."""
+    merge's round; 历次进展, 报送记录 and 报送情况 always take this merge (but a round already moved to an archive
+    workbook is not written into 历次进展 again). With `beside` (the master's path), a 历次进展 grown too long
+    moves its oldest rounds to a workbook beside it: returns that workbook, to be kept once the master is."""
+    order = history_rounds(book)
+    archived = archived_rounds(book)
     sheets = {sheet.name: sheet for sheet in book}
     shown = shown or Shown(w.round_name, w.as_of, plan, reconciled)
     if META_SHEET in sheets:
@@ -410,12 +432,16 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
         _set_meta(meta, "shown_as_of", shown.as_of.isoformat())
     _update_tasks(sheets[TASK_SHEET], shown.plan, w.labels)
     archives = _meta_list(sheets.get(META_SHEET), ARCHIVES_KEY)
-    sheets[HISTORY_SHEET] = _history(sheets.get(HISTORY_SHEET), plan, w, archives)
-    moved = archive_history(sheets[HISTORY_SHEET], beside, w.round_name, w.colors) if beside else None
+    moved = None
+    if not any(same_round(name, w.round_name) for name in archived):
+        sheets[HISTORY_SHEET] = _history(sheets.get(HISTORY_SHEET), plan, w, archives, order)
+        moved = archive_history(sheets[HISTORY_SHEET], beside, w.round_name, w.colors) if beside else None
     if moved:
-        archives.append(moved)
+        archives.append(moved.path.name)
         sheets[HISTORY_SHEET].rows[0] = [_history_title(archives)]
         _set_meta(sheets[META_SHEET], ARCHIVES_KEY, "\n".join(archives))
+        _set_meta(sheets[META_SHEET], ARCHIVED_ROUNDS_KEY, "\n".join(
+            [*(f"{name}\t{archived[name]}" for name in archived), *(f"{name}\t{moved.path.name}" for name in moved.rounds)]))
     sheets[REGISTER_SHEET] = _register(sheets.get(REGISTER_SHEET), reconciled, w)
     sheets[MATRIX_SHEET] = _matrix(sheets[REGISTER_SHEET], w.owing, sheets.get(MATRIX_SHEET))
     sheets[STORE_SHEET] = SheetData(STORE_SHEET, w.store, "veryHidden")
@@ -429,11 +455,24 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
     ordered = [(summary, summary_layout)] + [(sheet, layouts.get(name)) for name, sheet in sheets.items()
                                              if name != SUMMARY_SHEET]
     info = info or BookInfo()
-    write_book(target, ordered, w.colors, macros=macros, names=info.names, properties=info.properties)
+    try:
+        write_book(target, ordered, w.colors, macros=macros, names=info.names, properties=info.properties)
+    except BaseException:
+        if moved:
+            moved.drop()
+        raise
     return moved
 
 
 ARCHIVES_KEY = "history_archives"  # in _xltasks: the workbooks older 历次进展 rounds moved to, one a line
+ARCHIVED_ROUNDS_KEY = "history_archived_rounds"  # and each round moved, "round<TAB>workbook", oldest first
+
+
+def archived_rounds(book: list[SheetData]) -> dict[str, str]:
+    """The rounds of 历次进展 moved to archive workbooks (oldest first), each with its workbook's name."""
+    meta = next((s for s in book if s.name == META_SHEET), None)
+    lines = (line.split("\t", 1) for line in _meta_list(meta, ARCHIVED_ROUNDS_KEY))
+    return {parts[0]: parts[1] for parts in lines if len(parts) == 2}
 
 
 def _set_meta(meta: SheetData, key: str, value: str) -> None:
