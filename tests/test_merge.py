@@ -482,6 +482,8 @@ def test_formulas_at_the_edges_arrays_times_and_a_copied_label_survive(setup):
     sheet = wb.create_sheet("统计")
     sheet["A1"] = "n"
     sheet["C5"] = '=IF(A1="y","是","")'  # its result is empty
+    sheet["D5"] = "=A3*{2}"  # ends in an array constant's brace
+    sheet["D6"] = ArrayFormula("D6", "=A3*{1,2}")
     sheet["B2"] = ArrayFormula("B2", '=SUM(IF(任务清单!X3:X37="逾期未完成",1,0))')
     history = wb["历次进展"]
     history.cell(row=2, column=12, value="协调员核实")
@@ -495,7 +497,8 @@ def test_formulas_at_the_edges_arrays_times_and_a_copied_label_survive(setup):
     assert ws["A40"].value == "=COUNTA(A3:A37)"
     assert (ws.cell(row=3, column=mine).value, ws.cell(row=3, column=24).value) == ("协调员判定：滞后", "逾期未完成")
     assert ws.cell(row=3, column=mine + 1).value == dt.time(9, 30)
-    assert wb["统计"]["C5"].value == '=IF(A1="y","是","")'
+    assert wb["统计"]["C5"].value == '=IF(A1="y","是","")' and wb["统计"]["D5"].value == "=A3*{2}"
+    assert wb["统计"]["D6"].value.text == "=A3*{1,2}"
     array = wb["统计"]["B2"].value
     assert isinstance(array, ArrayFormula) and array.text == '=SUM(IF(任务清单!X3:X37="逾期未完成",1,0))'
     history = wb["历次进展"]

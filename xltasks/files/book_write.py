@@ -133,12 +133,13 @@ def _cell(ws, cells: Cells, sheet: SheetData, r: int, c: int, value: object, fmt
         shown = cell_text(value).translate(_NON_CHARACTERS)  # a stored result xlsxwriter writes as it is
     else:
         shown = value if isinstance(value, (int, float)) else ""  # Excel recalculates on opening
+    text = "=" + formula + ("}" if formula.endswith("}") else "")  # xlsxwriter takes a last "}" for array braces
     if (r, c) in sheet.arrays:
         last_row, last_col, dynamic = sheet.arrays[(r, c)]
         write = ws.write_dynamic_array_formula if dynamic else ws.write_array_formula
-        done = write(r, c, last_row, last_col, "=" + formula, fmt, int(shown) if isinstance(shown, bool) else shown)
+        done = write(r, c, last_row, last_col, text, fmt, int(shown) if isinstance(shown, bool) else shown)
     else:
-        done = ws.write_formula(r, c, "=" + formula, fmt, shown)
+        done = ws.write_formula(r, c, text, fmt, shown)
     return cells.own(r, c) if done >= 0 else _value(cells, r, c, value, fmt, styles)
 
 
