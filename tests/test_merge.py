@@ -916,10 +916,17 @@ def test_document_properties_survive_merges(setup):
     assert wb.properties.title == "铜川市居家和社区养老服务改革试点工作颗粒化任务清单总台账"
     wb.properties.title, wb.properties.creator = "养老试点督办台账", "市民政局督查科"
     wb.properties.created = dt.datetime(2021, 3, 1, 9, 30)
+    wb.properties.description = "本台账用于督办。" * 60  # 480 characters
     wb.save(master)
+    with zipfile.ZipFile(master) as zf:  # the creation time as another program writes it: Beijing time
+        parts = [(info, zf.read(info.filename)) for info in zf.infolist()]
+    with zipfile.ZipFile(master, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in parts:
+            zf.writestr(info, data.replace(b"2021-03-01T09:30:00Z", b"2021-03-01T17:30:00+08:00"))
     merge(master, [returns], ROUND)
     props = load_workbook(master).properties
     assert (props.title, props.creator, props.created) == ("养老试点督办台账", "市民政局督查科", dt.datetime(2021, 3, 1, 9, 30))
+    assert props.description == "本台账用于督办。" * 60
 
 
 def test_a_long_history_moves_its_oldest_rounds_to_a_workbook_beside_the_master(setup, tmp_path, monkeypatch):

@@ -224,6 +224,9 @@ _CORE = {"{http://purl.org/dc/elements/1.1/}title": "title", "{http://purl.org/d
 _APP = {"Company": "company", "Manager": "manager"}
 
 
+PROPERTY_CHARS = 8_000  # a long 备注 (comments) is kept; a hostile megabyte is not
+
+
 def doc_properties(zf: zipfile.ZipFile) -> dict[str, object]:
     """The workbook's document properties (title, author, company, when it was created ...), in xlsxwriter's
     set_properties terms, so a rewrite keeps them; what is missing or unreadable is left out."""
@@ -242,10 +245,13 @@ def doc_properties(zf: zipfile.ZipFile) -> dict[str, object]:
             tag = element.tag.split("}")[-1] if part.endswith("app.xml") else element.tag
             text = (element.text or "").strip()
             if tag in fields and text:
-                found[fields[tag]] = text[:255]
+                found[fields[tag]] = text[:PROPERTY_CHARS]
             elif tag == "{http://purl.org/dc/terms/}created" and text:
                 try:
-                    found["created"] = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+                    created = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+                    if created.tzinfo is not None:  # xlsxwriter writes it as UTC ("Z"): 09:30+08:00 is 01:30Z
+                        created = created.astimezone(dt.timezone.utc)
+                    found["created"] = created.replace(tzinfo=None)
                 except ValueError:
                     pass
     return found
