@@ -1166,3 +1166,27 @@ def test_yesterdays_and_todays_folders_merged_together_change_nothing(setup, iss
     after = master.read_bytes()
     again = merge(master, [today, returns], ROUND)  # the files in another order than they were merged
     assert again.unchanged and master.read_bytes() == after
+
+
+def test_renamed_log_sheets_and_a_deleted_answer_store_are_said(setup, issued, tmp_path):
+    """A coordinator renames 历次进展 and 报送记录 (they take their names back, not a second copy beside them), and
+    deletes the hidden store of merged returns (the units merged before are named, not silently dropped)."""
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    wb = load_workbook(master)
+    wb["历次进展"].title = "进展台账"
+    wb["报送记录"].title = "收文登记"
+    wb.save(master)
+    late = tmp_path / "late"
+    late.mkdir()
+    answer(issued["市卫健委"], late / "卫健委.xlsx")
+    result = merge(master, [late], ROUND)
+    assert [w.code for w in result.warnings] == ["master.sheet-renamed"] * 2
+    wb = load_workbook(master)
+    assert "进展台账" not in wb.sheetnames and "收文登记" not in wb.sheetnames
+    assert len(list(wb["历次进展"].iter_rows(min_row=3))) == 35 and len(list(wb["报送记录"].iter_rows(min_row=3))) == 4
+    wb._sheets.remove(wb["_xltasks_answers"])
+    wb.save(master)
+    result = merge(master, [returns], ROUND)  # three of the four units again: 市卫健委 is named
+    assert [(w.code, w.message.count("市卫健委")) for w in result.warnings] == [("merge.store-missing", 1)]
+    assert "市卫健委" in result.reconciled.missing_units

@@ -318,7 +318,7 @@ def test_the_coordinators_edits_in_the_master_are_what_split_uses(tmp_path):
     assert "T96C76C7B" in by_unit["市卫健委"]["tasks"] and "T96C76C7B" in by_unit["市民政局"]["tasks"]
     assert by_unit["市财政局"]["via_group"]["T96C76C7B"] == "市级有关部门"
     assert [(w["code"], w["cell"]) for w in result["warnings"]][:2] == [
-        ("split.row-no-id", f"B{last + 1}"), ("split.row-bad-id", f"B{last + 2}")]
+        ("master.row-no-id", f"B{last + 1}"), ("master.row-bad-id", f"B{last + 2}")]
     assert "split.coop-group-skipped" in {w["code"] for w in result["warnings"]}  # 市级相关部门 still has none
 
 

@@ -19,8 +19,9 @@ from xltasks.core.status import round_before, round_end, same_round
 from xltasks.core.validation import ROWS_NOT_MERGED, ReturnReport
 from xltasks.files.book_read import SheetData
 from xltasks.files.master_read import read_master_whole
-from xltasks.files.master_update import (Archive, MergeWrite, Shown, archived_rounds, earlier_rejected, history_rounds,
-                                         last_contacts, previous_texts, received_before, shown_round, update_master)
+from xltasks.files.master_update import (Archive, MergeWrite, Shown, adopt_renamed_logs, archived_rounds,
+                                         earlier_rejected, history_rounds, last_contacts, merged_before,
+                                         previous_texts, received_before, shown_round, update_master)
 from xltasks.files.safe_write import Unchanged, write_atomically
 
 
@@ -117,6 +118,18 @@ def _stored_returns(sheets: list[SheetData], master: Path, round_name: str, shar
     return [entry for entry in stored if entry[1].unit in shares], warnings
 
 
+def _store_lost(sheets: list[SheetData], master: Path, round_name: str, stored: list, chosen: dict) -> list[Finding]:
+    """报送记录 says units were merged this round, but the store of their returns has lost them (the hidden sheet
+    deleted or cleared by hand) and this run brings none: they now count as not reported, which must not pass
+    unsaid."""
+    kept = {str(row[1]) for row in _store_rows(sheets)[1:] if len(row) > 1 and same_round(str(row[0]), round_name)}
+    kept |= {report.unit for name, report, _ in stored if same_round(name, round_name)}  # an alias followed
+    lost = merged_before(sheets, round_name) - kept - set(chosen)  # (an entry there but unreadable is said apart)
+    if not lost:
+        return []
+    return [finding("merge.store-missing", path=str(master), detail="、".join(sorted(lost)))]
+
+
 def _owing(shares: dict, reports: list[ReturnReport], stored: list, round_name: str) -> list[str]:
     """The units that owe a return for the round: every lead unit, and the units that only cooperate when the
     round was issued to them too."""
@@ -189,6 +202,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
         kind = master.suffix.lower().lstrip(".") or "未知"
         raise SourceError(finding("master.format", path=str(master), detail=kind))
     book, sheets, info = read_master_whole(master, config.aliases)
+    renamed = adopt_renamed_logs(sheets, str(master))
     # A round the master knows under another spelling ("2021年06月" for "2021年6月") keeps the master's spelling.
     round_name = next((known for known in history_rounds(sheets) if same_round(known, round_name)), round_name)
     expect = expectation(book, config.groups)
@@ -200,7 +214,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
         raise NothingToMerge(", ".join(str(p) for p in paths))
     mtimes = {r.path: Path(r.path).stat().st_mtime for r in checked.files if Path(r.path).is_file()}
     stored, warnings = _stored_returns(sheets, master, round_name, shares, book.aliases)
-    warnings = book.findings + warnings
+    warnings = book.findings + renamed + warnings
     archived = next((book_name for name, book_name in archived_rounds(sheets).items() if same_round(name, round_name)), "")
     if archived:  # a late return for a round long past: the archive workbook is not rewritten
         warnings.append(finding("merge.round-archived", path=str(master), round=round_name, detail=archived))
@@ -214,6 +228,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     reconciled = reconcile(checked.files, round_name, owing, mtimes, earlier_returns(stored, round_name),
                            earlier_rejected(sheets, round_name) & set(shares),
                            known={path for path, digest in sha.items() if digest in seen})
+    warnings += _store_lost(sheets, master, round_name, stored, reconciled.chosen)
     warnings += [f for outcome in reconciled.files if outcome.outcome == "merged" for f in outcome.report.findings
                  if f.code in ROWS_NOT_MERGED]
     plan = plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days, previous_texts(sheets, round_name))

@@ -107,10 +107,10 @@ def _tasks(rows: list[list], path: str, aliases: dict[str, str]) -> tuple[list[M
         task_id, content = _text(get(row, "task_id")), _text(get(row, "content"))
         if not task_id:
             if content:
-                findings.append(finding("split.row-no-id", path=path, sheet=TASK_SHEET, cell=a1(r, col["task_id"] + 1)))
+                findings.append(finding("master.row-no-id", path=path, sheet=TASK_SHEET, cell=a1(r, col["task_id"] + 1)))
             continue
         if not TASK_ID.fullmatch(task_id):
-            findings.append(finding("split.row-bad-id", path=path, sheet=TASK_SHEET, cell=a1(r, col["task_id"] + 1),
+            findings.append(finding("master.row-bad-id", path=path, sheet=TASK_SHEET, cell=a1(r, col["task_id"] + 1),
                                     task_id=task_id))
             continue
         if task_id in seen:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xltasks.core.answers import STORE_SHEET
+from xltasks.core.findings import Finding, finding
 from xltasks.core.merge_plan import TaskResult
 from xltasks.core.reconcile import Reconciled
 from xltasks.core.status import round_before, same_round
@@ -27,8 +28,8 @@ from xltasks.files.master import (FINDING_COLUMNS, HELP_LAYOUT, ROSTER_COLUMNS, 
                                   task_layout)
 from xltasks.files.master_read import BookInfo, header_columns
 from xltasks.files.master_layout import (FINDING_SHEET, HEADER_ROW, HELP_SHEET, HISTORY_SHEET, MATRIX_SHEET,
-                                         META_SHEET, REGISTER_SHEET, ROSTER_SHEET, SUMMARY_SHEET, TASK_COLUMNS,
-                                         TASK_SHEET, UNIT_SHEET)
+                                         META_SHEET, OUR_SHEETS, REGISTER_SHEET, ROSTER_SHEET, SUMMARY_SHEET,
+                                         TASK_COLUMNS, TASK_SHEET, UNIT_SHEET)
 
 HEADERS = {key: header for key, header, _ in TASK_COLUMNS}
 MERGE_KEYS = ("status", "progress", "progress_text", "problems", "next_steps", "done_date", "note", "coop_report",
@@ -100,6 +101,23 @@ def _update_tasks(sheet: SheetData, plan: list[TaskResult], labels: dict[str, st
             c = col[HEADERS[key]]
             row[c] = _date(values.get(key)) if key in DATE_KEYS else values.get(key)
             sheet.formulas.pop((r, c), None)
+
+
+def adopt_renamed_logs(book: list[SheetData], path: str) -> list[Finding]:
+    """历次进展 or 报送记录 renamed by a coordinator is found by its header row and takes its name back: under the
+    new name a merge would start a fresh one beside it and the two would disagree."""
+    found = []
+    names = {sheet.name for sheet in book}
+    for name, columns in ((HISTORY_SHEET, HISTORY_COLUMNS), (REGISTER_SHEET, REGISTER_COLUMNS)):
+        if name in names:
+            continue
+        header = [h for _, h, _ in columns]
+        sheet = next((s for s in book if s.name not in OUR_SHEETS and len(s.rows) >= HEADER_ROW
+                      and [str(v or "").strip() for v in s.rows[HEADER_ROW - 1][:len(header)]] == header), None)
+        if sheet is not None:
+            found.append(finding("master.sheet-renamed", path=path, sheet=name, detail=sheet.name))
+            sheet.name = name
+    return found
 
 
 def history_rounds(book: list[SheetData]) -> list[str]:
@@ -495,6 +513,13 @@ def received_before(book: list[SheetData], round_name: str) -> set[str]:
     """The SHA-256 of every file 报送记录 lists for this round."""
     register = next((sheet for sheet in book if sheet.name == REGISTER_SHEET), None)
     return {str(row[8]) for row in _body(register) if len(row) > 8 and row[8] and same_round(str(row[1]), round_name)}
+
+
+def merged_before(book: list[SheetData], round_name: str) -> set[str]:
+    """Units whose return for this round an earlier run merged (已汇总 in 报送记录)."""
+    register = next((sheet for sheet in book if sheet.name == REGISTER_SHEET), None)
+    return {str(row[2]) for row in _body(register)
+            if len(row) > 3 and str(row[3]) == OUTCOME_LABELS["merged"] and same_round(str(row[1]), round_name)}
 
 
 def earlier_rejected(book: list[SheetData], round_name: str) -> set[str]:
