@@ -651,6 +651,18 @@ def test_a_return_sent_back_stays_sent_back_and_is_chased(setup, issued, tmp_pat
     assert task.lead_states["市卫健委"] == "rejected"
 
 
+def test_a_correction_with_errors_keeps_the_earlier_return_and_says_so(setup, issued, tmp_path):
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    fix = tmp_path / "fix"
+    fix.mkdir()
+    wrong_answer(issued["市住建局"], fix / "住建局更正.xlsx")
+    result = merge(master, [fix], ROUND)
+    assert [f.outcome for f in result.reconciled.files] == ["rejected"] and "市住建局" in result.reconciled.chosen
+    assert "市住建局" not in result.reconciled.missing_units and "市住建局" not in result.reconciled.rejected_units
+    assert "重新报送的表有错误，未采用（仍按此前报送的汇总）" in result.reminder and "1. 市住建局" in result.reminder
+
+
 def test_quick_merges_never_overwrite_a_backup(setup):
     """Backups are named by the second; two merges within one must both keep the version they replaced."""
     from xltasks.files.safe_write import write_atomically

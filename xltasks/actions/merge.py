@@ -236,7 +236,10 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     result = MergeResult(master, round_name, as_of, plan, reconciled, config.status_labels, dry_run,
                          warnings=warnings, shown_round=shown.round_name if shown else "")
     result.reminder = reminder_text(round_name, reconciled.missing_units, last_contacts(sheets),
-                                    rejected=[u for u in owing if u in reconciled.rejected_units])
+                                    rejected=[u for u in owing if u in reconciled.rejected_units],
+                                    corrections=list(dict.fromkeys(
+                                        f.report.unit for f in reconciled.files
+                                        if f.outcome == "rejected" and f.report.unit in reconciled.chosen)))
     if dry_run or not any(_for_this_round(f, round_name) for f in reconciled.files):
         return result  # nothing for this round (a stray workbook is no return): the master stays as it is
     leads = {t.task_id: "、".join(t.lead_units) for t in book.tasks}

@@ -106,11 +106,15 @@ def reconcile(reports: list[ReturnReport], round_name: str, owing: list[str],
 
 
 def reminder_text(round_name: str, missing: list[str], contacts: dict[str, tuple[str, str]], due: str = "",
-                  rejected: list[str] = ()) -> str:
+                  rejected: list[str] = (), corrections: list[str] = ()) -> str:
     """The 催办 message a coordinator pastes into a chat or SMS: who has not reported, whose return came back
-    with errors, and whom to ring."""
+    with errors, whose corrected return came back with errors (their earlier one still counts), and whom to ring."""
+    notes = []
+    if corrections:
+        notes.append(f"以下{len(corrections)}个单位重新报送的表有错误，未采用（仍按此前报送的汇总），如需更正请按校验意见修改后再报：")
+        notes += [f"{i}. {unit}" for i, unit in enumerate(corrections, start=1)]
     if not missing and not rejected:
-        return f"{round_name}报送表已全部收到。"
+        return "\n".join([f"{round_name}报送表已全部收到。", *notes])
 
     def who(unit: str) -> str:
         contact = contacts.get(unit)
@@ -122,4 +126,4 @@ def reminder_text(round_name: str, missing: list[str], contacts: dict[str, tuple
     if rejected:
         lines.append(f"以下{len(rejected)}个单位的报送表有错误已退回，请按校验意见修改后重新报送：")
         lines += [f"{i}. {unit}{who(unit)}" for i, unit in enumerate(rejected, start=1)]
-    return "\n".join(lines)
+    return "\n".join([*lines, *notes])
