@@ -319,10 +319,10 @@ def _register(sheet: SheetData | None, reconciled: Reconciled, w: MergeWrite) ->
         if old is not None and same(old, row):
             new[i] = [*old[:len(row)], *[None] * (len(row) - len(old))]
     this_run = {key(row) for row in new}
-    order = [str(row[1]) for row in _body(sheet)]
+    order = list(dict.fromkeys(str(row[1]) for row in _body(sheet)))
     return _rebuild(sheet, REGISTER_SHEET, "报送记录（收到的每一个文件）", REGISTER_COLUMNS,
                     lambda row: key(row) not in this_run, key, new,
-                    in_place=lambda row: round_before(w.round_name, str(row[1]), list(dict.fromkeys(order))))
+                    in_place=lambda row: round_before(w.round_name, str(row[1]), order))
 
 
 def _matrix(register: SheetData, owing: list[str], old: SheetData | None = None) -> SheetData:
