@@ -1202,3 +1202,62 @@ def test_renamed_log_sheets_and_a_deleted_answer_store_are_said(setup, issued, t
     result = merge(master, [returns], ROUND)  # three of the four units again: 市卫健委 is named
     assert [(w.code, w.message.count("市卫健委")) for w in result.warnings] == [("merge.store-missing", 1)]
     assert "市卫健委" in result.reconciled.missing_units
+
+
+def _part(book: Path, sheet: str) -> bytes:
+    """The XML of one worksheet part, by the sheet's name."""
+    import re
+
+    with zipfile.ZipFile(book) as zf:
+        workbook = zf.read("xl/workbook.xml").decode()
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode()
+        rel = re.search(rf'<sheet name="{sheet}" sheetId="[0-9]+" (?:state="[a-zA-Z]+" )?r:id="(rId[0-9]+)"', workbook)[1]
+        target = re.search(rf'<Relationship Id="{rel}" Type="[^"]+" Target="([^"]+)"', rels)[1]
+        return zf.read("xl/" + target.lstrip("/").removeprefix("xl/"))
+
+
+@pytest.mark.parametrize("how", ["copied", "formats not found"])
+def test_earlier_rounds_rows_are_copied_as_written_not_written_again(setup, tmp_path, monkeypatch, how):
+    """历次进展 and 报送记录 rows of earlier rounds are copied from the old part (a merge no longer costs more each
+    round): the result is byte for byte what writing them again gives, and when a copied row's cell format
+    cannot be found in the new workbook, the sheet is written whole instead."""
+    from xltasks.files import master_update, sheet_xml, verbatim
+
+    monkeypatch.setattr(verbatim, "MIN_ROWS", 1)
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    issued = split(master, tmp_path / "7", "2021年7月", units=["市民政局"]).files[0].path
+    july = answer(issued, tmp_path / "民政局7月.xlsx", "推进中", 70, day=dt.date(2021, 7, 25))
+    whole = Path(shutil.copy(master, tmp_path / "whole.xlsx"))
+    copies = []
+    real = master_update.unchanged_rows
+    monkeypatch.setattr(master_update, "unchanged_rows", lambda *a: copies.append(real(*a)) or copies[-1])
+    if how == "formats not found":
+        monkeypatch.setattr(sheet_xml, "style_map", lambda old, new: {})
+    merge(master, [july], "2021年7月")
+    assert [c.rows if c else 0 for c in copies] == [35, 3]  # June's rows and June's three files
+    monkeypatch.setattr(master_update, "unchanged_rows", lambda *a: None)
+    merge(whole, [july], "2021年7月")
+    assert _part(master, "历次进展") == _part(whole, "历次进展")
+    rows = list(load_workbook(master)["历次进展"].iter_rows(min_row=3, values_only=True))
+    assert [r[0] for r in rows] == [ROUND] * 35 + ["2021年7月"] * 35
+
+
+def test_a_master_saved_by_another_program_has_its_rows_written_not_copied(setup, soffice, tmp_path, monkeypatch):
+    """LibreOffice keeps texts in a shared-string table: such rows cannot be copied into a new package."""
+    from xltasks.files import master_update, verbatim
+
+    monkeypatch.setattr(verbatim, "MIN_ROWS", 1)
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    resaved = convert(soffice, master, "xlsx", tmp_path / "lo")
+    master = Path(shutil.copy(resaved, master))
+    issued = split(master, tmp_path / "7", "2021年7月", units=["市民政局"]).files[0].path
+    july = answer(issued, tmp_path / "民政局7月.xlsx", "推进中", 70, day=dt.date(2021, 7, 25))
+    copies = []
+    real = master_update.unchanged_rows
+    monkeypatch.setattr(master_update, "unchanged_rows", lambda *a: copies.append(real(*a)) or copies[-1])
+    merge(master, [july], "2021年7月")
+    assert copies == [None, None]
+    rows = list(load_workbook(master)["历次进展"].iter_rows(min_row=3, values_only=True))
+    assert [r[0] for r in rows] == [ROUND] * 35 + ["2021年7月"] * 35 and rows[0][1] == "T96C76C7B"

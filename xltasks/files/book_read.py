@@ -42,6 +42,8 @@ class SheetData:
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> formula without "="
     arrays: dict[tuple[int, int], tuple[int, int, bool]] = field(default_factory=dict)  # anchor -> end, dynamic
     links: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> URL, or "internal:Sheet!A1"
+    origin: tuple[str, str] | None = None  # (workbook, sheet part) it was read from
+    verbatim: object = None  # rows to copy from `origin` as they are (files.verbatim.Verbatim), set by the writer's caller
 
 
 def cell_position(ref: str) -> tuple[int, int]:
@@ -173,6 +175,7 @@ class Extras:
     formulas: dict[tuple[int, int], str]
     arrays: dict[tuple[int, int], tuple[int, int, bool]]
     links: dict[tuple[int, int], str]
+    part: str = ""
 
 
 def _links(xml: bytes, external: dict[str, str]) -> dict[tuple[int, int], str]:
@@ -277,7 +280,7 @@ def sheet_extras(zf: zipfile.ZipFile, check: Callable[[bytes, str], None] | None
         external: dict[str, str] = {}
         comments = _comments(zf, part, external)
         links = _links(xml, external) if b"<hyperlink" in xml else {}
-        found[html.unescape(name)] = Extras(_widths(xml), comments, formulas, arrays, links)
+        found[html.unescape(name)] = Extras(_widths(xml), comments, formulas, arrays, links, part)
     return found
 
 
@@ -310,5 +313,6 @@ def read_book(path: Path, extras: dict[str, Extras] | None = None) -> list[Sheet
             sheet = sheets[name]
             (sheet.widths, sheet.rest), sheet.comments, sheet.formulas, sheet.arrays, sheet.links = \
                 extra.widths, extra.comments, extra.formulas, extra.arrays, extra.links
+            sheet.origin = (str(path), extra.part) if extra.part else None
     return list(sheets.values())
 

@@ -20,6 +20,7 @@ from xltasks.files.safe_write import cell_text
 from xltasks.files.safe_write import WriteRefused
 from xltasks.files.sheet_xml import MAX_COLS, MAX_ROWS, Cells, SheetFull, splice
 from xltasks.files.text_size import row_height
+from xltasks.files.verbatim import Verbatim, VerbatimMismatch
 
 FONT = "宋体"
 HEADER_ROW = 2  # the header row of every table sheet (Excel row 2, under the title)
@@ -214,7 +215,12 @@ def _write_table(book, ws, cells: Cells, sheet: SheetData, layout: Layout, style
     _set_rest(ws, sheet, width)
     shown = [(c, widths[c]) for c in range(width) if not hidden[c]]
     plain = not sheet.formulas and not sheet.links  # no cell for xlsxwriter to write
+    copied = sheet.verbatim if isinstance(sheet.verbatim, Verbatim) and sheet.verbatim.first > at else None
     for r, values in enumerate(rows):
+        if copied and copied.first <= r < copied.first + copied.rows:
+            if r == copied.first:  # the rows a previous write made, as it made them
+                cells.copy(copied.xml, r, r + copied.rows - 1, width - 1, copied.styles)
+            continue
         if r < at:
             fmt = styles.title if r == 0 else styles.plain
             _row(ws, cells, r, [_cell(ws, cells, sheet, r, c, v, fmt, styles) for c, v in enumerate(values)],
@@ -295,6 +301,17 @@ def write_book(path: Path, sheets: list[tuple[SheetData, Layout | None]], colors
     """Write the sheets, in order, to `path` (a temporary file that write_atomically moves into place);
     `macros` (an .xlsm's VBA project and its signature) go back in unchanged, and the workbook's defined `names`
     and document `properties` (xlsxwriter's set_properties: title, author, created ...)."""
+    try:
+        _write_book(path, sheets, colors, active, macros, names, properties)
+    except VerbatimMismatch:  # rows copied from the old master use a format this one lacks: write them all
+        for sheet, _ in sheets:
+            sheet.verbatim = None
+        _write_book(path, sheets, colors, active, macros, names, properties)
+
+
+def _write_book(path: Path, sheets: list[tuple[SheetData, Layout | None]], colors: dict[str, str], active: int,
+                macros: tuple[bytes, bytes | None] | None, names: list[tuple[str, str]],
+                properties: dict[str, object] | None) -> None:
     import xlsxwriter
 
     package = io.BytesIO()  # small: the cells go in when it is spliced

@@ -27,6 +27,7 @@ from xltasks.files.book_write import NOTHING, Col, Layout, Plain, write_book
 from xltasks.files.master import (FINDING_COLUMNS, HELP_LAYOUT, ROSTER_COLUMNS, UNIT_COLUMNS, layout_of,
                                   task_layout)
 from xltasks.files.master_read import BookInfo, header_columns
+from xltasks.files.verbatim import unchanged_rows
 from xltasks.files.master_layout import (FINDING_SHEET, HEADER_ROW, HELP_SHEET, HISTORY_SHEET, MATRIX_SHEET,
                                          META_SHEET, OUR_SHEETS, REGISTER_SHEET, ROSTER_SHEET, SUMMARY_SHEET,
                                          TASK_COLUMNS, TASK_SHEET, UNIT_SHEET)
@@ -451,6 +452,7 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
     _update_tasks(sheets[TASK_SHEET], shown.plan, w.labels)
     archives = _meta_list(sheets.get(META_SHEET), ARCHIVES_KEY)
     moved = None
+    old_history, old_register = sheets.get(HISTORY_SHEET), sheets.get(REGISTER_SHEET)
     if not any(same_round(name, w.round_name) for name in archived):
         sheets[HISTORY_SHEET] = _history(sheets.get(HISTORY_SHEET), plan, w, archives, order)
         moved = archive_history(sheets[HISTORY_SHEET], beside, w.round_name, w.colors) if beside else None
@@ -461,6 +463,9 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
         _set_meta(sheets[META_SHEET], ARCHIVED_ROUNDS_KEY, "\n".join(
             [*(f"{name}\t{archived[name]}" for name in archived), *(f"{name}\t{moved.path.name}" for name in moved.rounds)]))
     sheets[REGISTER_SHEET] = _register(sheets.get(REGISTER_SHEET), reconciled, w)
+    for old, name in ((old_history, HISTORY_SHEET), (old_register, REGISTER_SHEET)):  # earlier rounds' rows, as
+        if not moved or name != HISTORY_SHEET:                                        # they were written
+            sheets[name].verbatim = unchanged_rows(old, sheets[name], HEADER_ROW)
     sheets[MATRIX_SHEET] = _matrix(sheets[REGISTER_SHEET], w.owing, sheets.get(MATRIX_SHEET))
     sheets[STORE_SHEET] = SheetData(STORE_SHEET, w.store, "veryHidden")
     summary, summary_layout = _summary(shown.plan, shown.reconciled.missing_units,

@@ -26,6 +26,7 @@ from pathlib import Path
 from xlsxwriter.utility import _datetime_to_excel_datetime, xl_col_to_name
 
 from xltasks.files.safe_write import cell_text
+from xltasks.files.verbatim import restyle, style_map
 
 _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
@@ -74,6 +75,8 @@ class Cells:
     first_col: int = 16384  # the first and last column with a cell
     last_col: int = -1
     _xf: dict[int, str] = field(default_factory=dict)  # id(format) -> its s="" attribute
+    copied: list[tuple[int, int, bytes]] = field(default_factory=list)  # (offset, length, old styles.xml) of rows
+    #                                                                     copied from the previous workbook
 
     def _style(self, fmt) -> str:
         index = fmt._get_xf_index() if fmt is not None else 0
@@ -144,6 +147,16 @@ class Cells:
             self._write(tag + ">" + "".join(parts) + "</row>")
         self.rows = (r, r) if self.rows is None else (self.rows[0], r)
 
+    def copy(self, xml: bytes, first: int, last: int, last_col: int, styles: bytes) -> None:
+        """Rows `first`..`last` (0-based) as the previous workbook's XML, their cell formats found again when the
+        package is spliced (by `styles`, the old styles.xml)."""
+        if last >= MAX_ROWS:
+            raise SheetFull(last)
+        self.copied.append((self.file.tell(), len(xml), styles))
+        self.file.write(xml)
+        self.first_col, self.last_col = min(self.first_col, 0), max(self.last_col, last_col)
+        self.rows = (first, last) if self.rows is None else (self.rows[0], last)
+
     def _write(self, xml: str) -> None:
         self.file.write(xml.encode())
 
@@ -155,15 +168,26 @@ class Cells:
         last = f"{_col(last_col)}{self.rows[1] + 1}"
         return first if first == last else f"{first}:{last}"
 
-    def write_into(self, out, theirs: dict[str, str]) -> None:
-        """The rows to `out` (a binary stream), with xlsxwriter's own cells (by reference) where they go."""
+    def write_into(self, out, theirs: dict[str, str], styles: bytes = b"") -> None:
+        """The rows to `out` (a binary stream), with xlsxwriter's own cells (by reference) where they go and the
+        copied rows pointed at `styles` (the new styles.xml); VerbatimMismatch when a copied format is not there."""
         self.file.flush()
         self.file.seek(0)
         at = 0
-        for offset, ref in self.pending:
+        events = sorted([(offset, 0, ref) for offset, ref in self.pending] +
+                        [(offset, 1, (length, old)) for offset, length, old in self.copied], key=lambda e: e[:2])
+        maps: dict[int, dict] = {}
+        for offset, kind, what in events:
             _copy(self.file, out, offset - at)
             at = offset
-            out.write(theirs.get(ref, "").encode())
+            if kind == 0:
+                out.write(theirs.get(what, "").encode())
+            else:
+                length, old = what
+                if id(old) not in maps:
+                    maps[id(old)] = style_map(old, styles)
+                out.write(restyle(self.file.read(length), maps[id(old)]))
+                at += length
         shutil.copyfileobj(self.file, out, 1 << 20)
         self.file.close()
 
@@ -185,6 +209,7 @@ def splice(package, path: Path, cells: dict[int, Cells]) -> None:
     """Write `package` (the zip xlsxwriter made, a file or a stream) to `path` with each worksheet's
     <sheetData> and <dimension> from `cells` (by worksheet index), xlsxwriter's own cells put in their rows."""
     with zipfile.ZipFile(package) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        styles = src.read("xl/styles.xml") if any(c.copied for c in cells.values()) else b""
         for info in src.infolist():
             data = src.read(info)
             found = _SHEET_PART.fullmatch(info.filename)
@@ -204,6 +229,6 @@ def splice(package, path: Path, cells: dict[int, Cells]) -> None:
                     part.write(b"<sheetData/>")
                 else:
                     part.write(b"<sheetData>")
-                    ours.write_into(part, theirs)
+                    ours.write_into(part, theirs, styles)
                     part.write(b"</sheetData>")
                 part.write(xml[block.end():].encode())
