@@ -1235,10 +1235,11 @@ def test_earlier_rounds_rows_are_copied_as_written_not_written_again(setup, tmp_
     if how == "formats not found":
         monkeypatch.setattr(sheet_xml, "style_map", lambda old, new: {})
     merge(master, [july], "2021年7月")
-    assert [c.rows if c else 0 for c in copies] == [35, 3]  # June's rows and June's three files
+    assert [c.rows if c else 0 for c in copies] == [35, 3, 3]  # June's rows, files and stored returns
     monkeypatch.setattr(master_update, "unchanged_rows", lambda *a: None)
     merge(whole, [july], "2021年7月")
     assert _part(master, "历次进展") == _part(whole, "历次进展")
+    assert _part(master, "_xltasks_answers") == _part(whole, "_xltasks_answers")
     rows = list(load_workbook(master)["历次进展"].iter_rows(min_row=3, values_only=True))
     assert [r[0] for r in rows] == [ROUND] * 35 + ["2021年7月"] * 35
 
@@ -1258,6 +1259,6 @@ def test_a_master_saved_by_another_program_has_its_rows_written_not_copied(setup
     real = master_update.unchanged_rows
     monkeypatch.setattr(master_update, "unchanged_rows", lambda *a: copies.append(real(*a)) or copies[-1])
     merge(master, [july], "2021年7月")
-    assert copies == [None, None]
+    assert copies == [None, None, None]
     rows = list(load_workbook(master)["历次进展"].iter_rows(min_row=3, values_only=True))
     assert [r[0] for r in rows] == [ROUND] * 35 + ["2021年7月"] * 35 and rows[0][1] == "T96C76C7B"

@@ -273,7 +273,13 @@ def _write_plain(ws, cells: Cells, sheet: SheetData, styles: Styles) -> None:
     _set_rest(ws, sheet, max(sheet.widths, default=-1) + 1)
     for c, (width, hidden) in sheet.widths.items():
         ws.set_column(c, c, width if width is not None else 8.43, None, {"hidden": True} if hidden else {})
+    copied = sheet.verbatim if isinstance(sheet.verbatim, Verbatim) else None
+    width = max(map(len, sheet.rows), default=0)
     for r, values in enumerate(sheet.rows):
+        if copied and copied.first <= r < copied.first + copied.rows:
+            if r == copied.first:
+                cells.copy(copied.xml, r, r + copied.rows - 1, width - 1, copied.styles)
+            continue
         _row(ws, cells, r, [_cell(ws, cells, sheet, r, c, v, styles.plain, styles) for c, v in enumerate(values)])
 
 

@@ -467,7 +467,8 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
         if not moved or name != HISTORY_SHEET:                                        # they were written
             sheets[name].verbatim = unchanged_rows(old, sheets[name], HEADER_ROW)
     sheets[MATRIX_SHEET] = _matrix(sheets[REGISTER_SHEET], w.owing, sheets.get(MATRIX_SHEET))
-    sheets[STORE_SHEET] = SheetData(STORE_SHEET, w.store, "veryHidden")
+    old_store, sheets[STORE_SHEET] = sheets.get(STORE_SHEET), SheetData(STORE_SHEET, w.store, "veryHidden")
+    sheets[STORE_SHEET].verbatim = unchanged_rows(old_store, sheets[STORE_SHEET], 1)  # below its header
     summary, summary_layout = _summary(shown.plan, shown.reconciled.missing_units,
                                        dataclasses.replace(w, round_name=shown.round_name, as_of=shown.as_of),
                                        [u for u in w.owing if u in shown.reconciled.rejected_units])
