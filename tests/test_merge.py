@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, cli_json, convert, run, run_cli
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from xltasks.actions.merge import merge
@@ -803,6 +803,16 @@ def test_an_old_file_saved_again_does_not_undo_a_correction(setup, issued, tmp_p
     result = merge(master, [again], ROUND)
     assert [f.outcome for f in result.reconciled.files] == ["superseded"]
     assert task_rows(master)["T96C76C7B"]["完成进度(%)"].value == 90
+    same_place = tmp_path / "same"  # the corrected file saved where the first one was, then the first again
+    same_place.mkdir()
+    shutil.copy(v1, same_place / "民政局.xlsx")
+    merge(master, [same_place], ROUND)
+    shutil.copy(v2, same_place / "民政局.xlsx")
+    merge(master, [same_place], ROUND)
+    shutil.copy(v1, same_place / "民政局.xlsx")
+    result = merge(master, [same_place], ROUND)
+    assert [f.outcome for f in result.reconciled.files] == ["superseded"]
+    assert task_rows(master)["T96C76C7B"]["完成进度(%)"].value == 90
 
 
 def test_registering_an_alias_keeps_what_the_unit_reported_under_its_old_name(tmp_path):
@@ -1262,3 +1272,74 @@ def test_a_master_saved_by_another_program_has_its_rows_written_not_copied(setup
     assert copies == [None, None, None]
     rows = list(load_workbook(master)["历次进展"].iter_rows(min_row=3, values_only=True))
     assert [r[0] for r in rows] == [ROUND] * 35 + ["2021年7月"] * 35 and rows[0][1] == "T96C76C7B"
+
+
+def test_damaged_and_copied_returns_are_sent_back_foreign_workbooks_are_not(setup, issued, tmp_path):
+    """A return that cannot be read, or whose content was copied into a new workbook, came from someone: it is
+    rejected (exit 1) so the coordinator gets it again. Only a workbook with nothing of ours is skipped."""
+    master, returns = setup
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "空文件.xlsx").write_bytes(b"")
+    good = answer(issued["市卫健委"], tmp_path / "卫健委.xlsx")
+    (folder / "下载中断.xlsx").write_bytes(good.read_bytes()[:5000])
+    wb = load_workbook(good)
+    copy = Workbook()
+    copy.active.title = "牵头任务"
+    for row in wb["牵头任务"].iter_rows(values_only=True):
+        copy.active.append(row)
+    copy.save(folder / "另存的新表.xlsx")
+    shutil.copy(ROOT / "tests" / "data" / "foreign" / "frictionless--data_table.xlsx", folder / "通讯录.xlsx")
+    code, data = cli_json("merge", str(master), str(returns), str(folder), "--round", ROUND)
+    outcomes = {Path(f["path"]).name: f["outcome"] for f in data["files"] if Path(f["path"]).parent == folder}
+    assert code == 1 and outcomes == {"空文件.xlsx": "rejected", "下载中断.xlsx": "rejected",
+                                      "另存的新表.xlsx": "rejected", "通讯录.xlsx": "ignored"}
+
+
+def test_a_blank_return_with_an_overdue_task_is_still_blank_but_a_typed_column_is_not(setup, issued, tmp_path):
+    """市民政局's blank return: its overdue task asks for 存在问题, which a blank return does not make a mistake.
+    A clerk who typed the progress into a column of their own did fill the return in: it goes back."""
+    master, returns = setup
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(issued["市民政局"], folder / "民政局.xlsx")
+    wb = load_workbook(issued["市卫健委"])
+    ws = wb["牵头任务"]
+    ws.insert_cols(ws.max_column + 1)
+    for r in range(6, ws.max_row + 1):
+        if ws.cell(r, 1).value:
+            ws.cell(r, ws.max_column + 1, "已完成八成")
+    wb.save(folder / "卫健委.xlsx")
+    result = merge(master, [folder], ROUND)
+    outcomes = {Path(f.report.path).name: f.outcome for f in result.reconciled.files}
+    assert outcomes == {"民政局.xlsx": "ignored", "卫健委.xlsx": "rejected"}
+    assert "市民政局" in result.reconciled.missing_units and "市卫健委" in result.reconciled.rejected_units
+
+
+def test_a_task_reassigned_after_its_return_was_merged_is_said(setup, tmp_path):
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    wb = load_workbook(master)
+    ws = wb["任务清单"]
+    col = next(c.column for c in ws[2] if c.value == "牵头单位")
+    row = next(r for r in ws.iter_rows(min_row=3) if r[0].value == "T96C76C7B")
+    ws.cell(row[0].row, col).value = "市卫健委"
+    wb.save(master)
+    late = tmp_path / "late"
+    late.mkdir()
+    issued = split(master, tmp_path / "i", ROUND, units=["市住建局"]).files[0].path
+    answer(issued, late / "住建局.xlsx", "已完成", 100, day=dt.date(2021, 6, 29))
+    result = merge(master, [late], ROUND)
+    gone = [w for w in result.warnings if w.code == "merge.stored-row-gone"]
+    assert [(w.task_id, "已改由市卫健委牵头" in w.message, "市民政局" in w.message) for w in gone] == [
+        ("T96C76C7B", True, True)]
+
+
+def test_the_reminder_does_not_call_a_used_return_an_unused_correction(setup, issued, tmp_path):
+    master, returns = setup
+    wrong_answer(issued["市卫健委"], returns / "卫健委-第一次.xlsx")
+    merge(master, [returns], ROUND)
+    answer(issued["市卫健委"], returns / "卫健委-改正.xlsx", day=dt.date(2021, 6, 29))
+    for _ in range(2):  # the whole folder again, with the good one now in it
+        result = merge(master, [returns], ROUND)
+        assert "未采用" not in result.reminder and "市卫健委" not in result.reminder

@@ -16,7 +16,7 @@ from xltasks.core.merge_plan import TaskResult, plan_merge
 from xltasks.core.reconcile import Reconciled, reconcile, reminder_text
 from xltasks.core.returns import safe_name_part
 from xltasks.core.status import round_before, round_end, same_round
-from xltasks.core.validation import ROWS_NOT_MERGED, ReturnReport
+from xltasks.core.validation import ROWS_NOT_MERGED, ReturnReport, no_longer_ours
 from xltasks.files.book_read import SheetData
 from xltasks.files.master_read import read_master_whole
 from xltasks.files.master_update import (Archive, MergeWrite, Shown, adopt_renamed_logs, archived_rounds,
@@ -231,15 +231,20 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     warnings += _store_lost(sheets, master, round_name, stored, reconciled.chosen)
     warnings += [f for outcome in reconciled.files if outcome.outcome == "merged" for f in outcome.report.findings
                  if f.code in ROWS_NOT_MERGED]
+    warnings += [finding("merge.stored-row-gone", path=report.path, task_id=task_id, detail=unit,
+                         place="已删除" if gone[0] == "row.task-removed" else f"已改由{gone[1]}")
+                 for unit in reconciled.kept_units for report in [reconciled.chosen[unit]]
+                 for role, rows in report.rows.items() for task_id in rows
+                 for gone in [no_longer_ours(task_id, role, unit, expect)] if gone]
     plan = plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days, previous_texts(sheets, round_name))
     shown = _shown_round(sheets, round_name, book, shares, stored, config, today)
     result = MergeResult(master, round_name, as_of, plan, reconciled, config.status_labels, dry_run,
                          warnings=warnings, shown_round=shown.round_name if shown else "")
     result.reminder = reminder_text(round_name, reconciled.missing_units, last_contacts(sheets),
                                     rejected=[u for u in owing if u in reconciled.rejected_units],
-                                    corrections=list(dict.fromkeys(
+                                    corrections=list(dict.fromkeys(  # a return merged before still stands
                                         f.report.unit for f in reconciled.files
-                                        if f.outcome == "rejected" and f.report.unit in reconciled.chosen)))
+                                        if f.outcome == "rejected" and f.report.unit in reconciled.kept_units)))
     if dry_run or not any(_for_this_round(f, round_name) for f in reconciled.files):
         return result  # nothing for this round (a stray workbook is no return): the master stays as it is
     leads = {t.task_id: "、".join(t.lead_units) for t in book.tasks}

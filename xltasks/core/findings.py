@@ -48,6 +48,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "merge.round-no-date": ("warning", "看不出期次“{round}”是哪一段时间，状态按今天（{detail}）计算；"
                                        "如需按期末计算，请加 --as-of 日期，例如 --as-of 2026-06-30。"),
     "merge.round-archived": ("warning", "{round}的「历次进展」已移至“{detail}”，本次不再改动；报送记录和报送情况照常更新。"),
+    "merge.stored-row-gone": ("warning", "{detail}此前已汇总的任务“{task_id}”在总台账中{place}，该条报送不再计入。"),
     "merge.store-unknown-unit": ("warning", "总台账中保存了“{detail}”{round}期的已汇总报送，但该单位已不在本项目的单位中，已舍弃。"),
     "master.format": ("error", "总台账“{path}”是{detail}格式，汇总要写回总台账，只能写.xlsx：请在Excel或WPS中“另存为”"
                                "Excel工作簿（.xlsx）后，对新文件汇总。"),

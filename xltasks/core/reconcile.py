@@ -62,16 +62,17 @@ def reconcile(reports: list[ReturnReport], round_name: str, owing: list[str],
     sent: set[str] = set()
     for report in reports:
         skipped = next((f for f in report.findings if f.code == "file.skipped"), None)
-        if skipped or not report.unit:  # a master, a backup, a foreign workbook, an empty file: no unit's return
-            errors = [f for f in report.findings if f.severity == "error" and f.code != "workbook.no-metadata"]
-            outcomes[report.path] = FileOutcome(report, "ignored", skipped.message if skipped else
-                                                f"未汇总：{errors[0].message}" if errors else "不是本系统下发的报送表，未汇总")
+        errors = [f for f in report.findings if f.severity == "error"]
+        if skipped or (not report.unit and report.valid):  # a master, a backup, Excel's ~$ owner file: not a return
+            outcomes[report.path] = FileOutcome(report, "ignored", skipped.message if skipped else "不是报送表，已跳过")
+        elif [f.code for f in errors] == ["workbook.no-metadata"] and not any(report.rows.values()):
+            # a workbook with neither our metadata nor our sheets: someone's address list, not a unit's return
+            outcomes[report.path] = FileOutcome(report, "ignored", "不是本系统下发的报送表，未汇总")
         elif any(f.code == "workbook.unfilled" for f in report.findings):  # not sent: the unit is still chased
             outcomes[report.path] = FileOutcome(report, "ignored", "尚未填写（空白的下发表），该单位仍算未报送")
         elif report.unit and report.round and not same_round(report.round, round_name):
             outcomes[report.path] = FileOutcome(report, "ignored", f"这是“{report.round}”期的报送表，不是本期的")
         elif not report.valid:
-            errors = [f for f in report.findings if f.severity == "error"]
             outcomes[report.path] = FileOutcome(report, "rejected", f"有{len(errors)}条错误，未汇总（如：{errors[0].message}）"
                                                                     "，用 xltasks validate 可查看全部")
             sent.add(report.unit)
@@ -83,8 +84,7 @@ def reconcile(reports: list[ReturnReport], round_name: str, owing: list[str],
     for unit in dict.fromkeys([*valid_by_unit, *earlier]):
         candidates = valid_by_unit.get(unit, [])
         stored = earlier.get(unit)
-        if stored is not None and not any(_same_return(c, stored) or c.path == stored.path and c.path in known
-                                          for c in candidates):
+        if stored is not None and not any(_same_return(c, stored) for c in candidates):
             candidates = [*candidates, stored]  # the same return given again (from anywhere) is not a rival
         ordered = sorted(candidates, key=lambda r: _order_key(r, mtimes, 1 if r is stored else 0 if r.path in known
                                                                else 2), reverse=True)

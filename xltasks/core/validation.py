@@ -73,6 +73,7 @@ class _Collector:
     def __init__(self, path: str):
         self.path = path
         self.items: list[Finding] = []
+        self.typed = False  # a task row has something in a column that is not ours to read (inserted by a clerk)
 
     def add(self, code: str, **kw) -> None:
         self.items.append(finding(code, path=self.path, **kw))
@@ -325,6 +326,7 @@ def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | 
     seen: dict[str, int] = {}
     id_col = found["任务编号"]
     last_col = max(found.values())
+    read_cols = set(found.values())
     outside = None
     for r in range(header_index + 1, len(rows)):
         row = rows[r]
@@ -334,6 +336,8 @@ def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | 
         if outside is None:
             outside = next((a1(row_no, c + 1) for c in range(last_col + 1, len(row)) if shown(row[c]).strip()), None)
         filled = {h: cell(h) for h in inputs if shown(cell(h)).strip()}
+        if not out.typed and TASK_ID.fullmatch(task_id):
+            out.typed = any(shown(v).strip() for c, v in enumerate(row) if c not in read_cols)
         if not task_id or (not filled and not TASK_ID.fullmatch(task_id)):
             if filled:  # a note under the table ("注：……") with nothing filled in is left alone
                 out.add("row.no-id", sheet=sheet, row=row_no, cell=a1(row_no, id_col + 1))
@@ -351,7 +355,7 @@ def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | 
             else:
                 out.add("row.unknown-task", **where)
             continue
-        gone = _no_longer_ours(task_id, role, unit, expect)
+        gone = no_longer_ours(task_id, role, unit, expect)
         if gone:
             out.add(gone[0], detail=gone[1], **where)
             continue
@@ -378,17 +382,21 @@ def _rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | 
     return found_rows
 
 
-def _unfilled(report: ReturnReport, findings: list[Finding]) -> bool:
-    """Nothing typed in at all: no header value, no input in any task row, nothing wrong but what is required."""
+_EMPTY_ROW_FINDINGS = {"cell.required", "rule.overdue-needs-problems"}  # what a row nobody filled in gives
+
+
+def _unfilled(report: ReturnReport, findings: list[Finding], typed: bool) -> bool:
+    """Nothing typed in at all: no header value, no input in any task row and nothing in any other cell of the
+    tables (`typed`: a column a clerk inserted), nothing wrong but what an empty row gives."""
     rows = [instance for by_id in report.rows.values() for instance in by_id.values()]
-    return bool(rows) and not report.header and all(set(instance) <= {"task_id"} for instance in rows) and \
-        all(f.code == "cell.required" for f in findings if f.severity != "info")
+    return bool(rows) and not typed and not report.header and all(set(instance) <= {"task_id"} for instance in rows) \
+        and all(f.code in _EMPTY_ROW_FINDINGS for f in findings if f.severity != "info")
 
 
 ROWS_NOT_MERGED = ("row.lead-changed", "row.task-removed")  # warnings a merge repeats: rows of a merged file it left out
 
 
-def _no_longer_ours(task_id: str, role: str, unit: str, expect: Expectation | None) -> tuple[str, str] | None:
+def no_longer_ours(task_id: str, role: str, unit: str, expect: Expectation | None) -> tuple[str, str] | None:
     """A task issued to the unit that the master has since deleted, or given to other units (the coordinator
     edited 牵头单位, or renamed the unit without registering the old name as an alias): the row cannot be merged."""
     if expect is None or unit not in expect.shares:  # an unknown unit is said once, for the whole file
@@ -471,9 +479,8 @@ def validate_return(data: ReturnData, expect: Expectation | None = None, round_n
         report.header = _header_block(data, meta, today, out)
         report.rows = {role: _rows(data, meta, role, expect, report.unit, today, out, overdue_on)
                        for role in ("lead", "coop")}
-        if meta and _unfilled(report, out.items):  # a blank issued return lying among the filled ones
-            out.items = [f for f in out.items if f.severity == "info"]
-            out.add("workbook.unfilled")
+        if meta and _unfilled(report, out.items, out.typed):  # a blank issued return lying among the filled ones
+            out.items.insert(0, finding("workbook.unfilled", path=data.path))  # then what is still to fill
         moved = [f for f in out.items if f.code in ROWS_NOT_MERGED]
         if moved and not any(report.rows.values()):
             out.add("workbook.nothing-left", detail=meta["unit"] if meta else report.unit)
