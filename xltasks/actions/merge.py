@@ -202,7 +202,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
         kind = master.suffix.lower().lstrip(".") or "未知"
         raise SourceError(finding("master.format", path=str(master), detail=kind))
     book, sheets, info = read_master_whole(master, config.aliases)
-    renamed = adopt_renamed_logs(sheets, str(master))
+    renamed = adopt_renamed_logs(sheets)
     # A round the master knows under another spelling ("2021年06月" for "2021年6月") keeps the master's spelling.
     round_name = next((known for known in history_rounds(sheets) if same_round(known, round_name)), round_name)
     expect = expectation(book, config.groups)
@@ -214,7 +214,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
         raise NothingToMerge(", ".join(str(p) for p in paths))
     mtimes = {r.path: Path(r.path).stat().st_mtime for r in checked.files if Path(r.path).is_file()}
     stored, warnings = _stored_returns(sheets, master, round_name, shares, book.aliases)
-    warnings = book.findings + renamed + warnings
+    warnings = book.findings + warnings
     archived = next((book_name for name, book_name in archived_rounds(sheets).items() if same_round(name, round_name)), "")
     if archived:  # a late return for a round long past: the archive workbook is not rewritten
         warnings.append(finding("merge.round-archived", path=str(master), round=round_name, detail=archived))
@@ -256,7 +256,8 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     archive: list[Archive] = []
     try:
         def save(temp: Path) -> None:
-            moved = update_master(sheets, temp, plan, reconciled, written, macros, info, shown, beside=master)
+            moved = update_master(sheets, temp, plan, reconciled, written, macros, info, shown, beside=master,
+                                  renamed=renamed)
             archive[:] = [moved] if moved else []
 
         result.backup = write_atomically(master, save, replace=True, unless_same=True)

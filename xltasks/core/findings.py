@@ -60,8 +60,6 @@ CODES: dict[str, tuple[Severity, str]] = {
     "split.no-lead": ("warning", "总台账{where}任务没有牵头单位，未下发给任何单位，请在总台账中补充牵头单位。"),
     "master.row-bad-id": ("warning", "总台账{where}任务编号“{task_id}”不是 xltasks 的编号（T加8位字母数字），该行不下发、不汇总；"
                                    "新增任务请写入原表后重新导入。"),
-    "master.sheet-renamed": ("warning", "总台账中的「{detail}」是改了名的「{sheet}」，已按「{sheet}」继续记录并改回原名"
-                                        "（汇总要按这个表名找到它）。"),
     "merge.store-missing": ("warning", "总台账中保存已汇总报送的隐藏表缺失或被清空，{detail}本期此前汇总的内容无法沿用，"
                                        "现按未报送计；请把这些单位的报送表与本次的一起汇总。"),
     "master.row-no-id": ("warning", "总台账{where}有任务内容但没有任务编号，该行不下发、不汇总；请不要删改“任务编号”列。"),

@@ -104,10 +104,14 @@ def _update_tasks(sheet: SheetData, plan: list[TaskResult], labels: dict[str, st
             sheet.formulas.pop((r, c), None)
 
 
-def adopt_renamed_logs(book: list[SheetData], path: str) -> list[Finding]:
-    """历次进展 or 报送记录 renamed by a coordinator is found by its header row and takes its name back: under the
-    new name a merge would start a fresh one beside it and the two would disagree."""
-    found = []
+def adopt_renamed_logs(book: list[SheetData]) -> dict[str, str]:
+    """历次进展 or 报送记录 a coordinator renamed, found by its header row once the master has been merged (a sheet
+    of their own with the same header, in a master never merged, stays theirs): it goes on under our name while
+    the merge works and is written back under theirs (their formulas and names point at it). Returns our name ->
+    theirs."""
+    if shown_round(book) is None:
+        return {}
+    renamed = {}
     names = {sheet.name for sheet in book}
     for name, columns in ((HISTORY_SHEET, HISTORY_COLUMNS), (REGISTER_SHEET, REGISTER_COLUMNS)):
         if name in names:
@@ -116,9 +120,9 @@ def adopt_renamed_logs(book: list[SheetData], path: str) -> list[Finding]:
         sheet = next((s for s in book if s.name not in OUR_SHEETS and len(s.rows) >= HEADER_ROW
                       and [str(v or "").strip() for v in s.rows[HEADER_ROW - 1][:len(header)]] == header), None)
         if sheet is not None:
-            found.append(finding("master.sheet-renamed", path=path, sheet=name, detail=sheet.name))
+            renamed[name] = sheet.name
             sheet.name = name
-    return found
+    return renamed
 
 
 def history_rounds(book: list[SheetData]) -> list[str]:
@@ -433,8 +437,8 @@ class Shown:
 
 def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], reconciled: Reconciled,
                   w: MergeWrite, macros: tuple[bytes, bytes | None] | None = None,
-                  info: BookInfo | None = None, shown: Shown | None = None, beside: Path | None = None
-                  ) -> Archive | None:
+                  info: BookInfo | None = None, shown: Shown | None = None, beside: Path | None = None,
+                  renamed: dict[str, str] | None = None) -> Archive | None:
     """Write the master as read (`book`, every sheet) with the merge, to `target` (a temporary file that
     write_atomically moves). The task sheet and 汇总统计 show `shown` (the latest round) when given, else this
     merge's round; 历次进展, 报送记录 and 报送情况 always take this merge (but a round already moved to an archive
@@ -478,6 +482,8 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
                REGISTER_SHEET: layout_of(REGISTER_COLUMNS), MATRIX_SHEET: MATRIX_LAYOUT}
     ordered = [(summary, summary_layout)] + [(sheet, layouts.get(name)) for name, sheet in sheets.items()
                                              if name != SUMMARY_SHEET]
+    for name, theirs in (renamed or {}).items():
+        sheets[name].name = theirs
     info = info or BookInfo()
     try:
         write_book(target, ordered, w.colors, macros=macros, names=info.names, properties=info.properties)
