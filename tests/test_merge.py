@@ -1346,3 +1346,37 @@ def test_the_reminder_does_not_call_a_used_return_an_unused_correction(setup, is
     for _ in range(2):  # the whole folder again, with the good one now in it
         result = merge(master, [returns], ROUND)
         assert "未采用" not in result.reminder and "市卫健委" not in result.reminder
+
+
+def test_a_master_named_through_a_link_is_written_where_it_lies(setup, tmp_path):
+    master, returns = setup
+    link = tmp_path / "捷径.xlsx"
+    link.symlink_to(master)
+    merge(link, [returns], ROUND)
+    assert link.is_symlink() and task_rows(master)["T16B41F7A"]["当前状态"].value == "已完成"
+
+
+def test_history_archives_and_warnings_name_their_files(setup, tmp_path, monkeypatch):
+    """The master's folder merged as the returns folder: the 历次进展 archive beside it is ours, not a return;
+    a warning about a return's row says which file it is about."""
+    from xltasks.files import master_update
+
+    monkeypatch.setattr(master_update, "HISTORY_MAX_ROWS", 50)
+    master, returns = setup
+    merge(master, [returns], ROUND)
+    for month in (7, 8):
+        issued = split(master, tmp_path / f"{month}", f"2021年{month}月", units=["市民政局"]).files[0].path
+        answer(issued, returns / f"民政局{month}月.xlsx", "推进中", 70, day=dt.date(2021, month, 25))
+        merge(master, [returns], f"2021年{month}月")
+    archive = next(master.parent.glob("*-历次进展-*.xlsx"))
+    merge(master, [master.parent], "2021年8月")
+    result = merge(master, [master.parent], "2021年8月")
+    skipped = {Path(f.report.path).name: f.outcome for f in result.reconciled.files if f.report.path == str(archive)}
+    assert skipped == {archive.name: "ignored"} and result.unchanged
+    register = load_workbook(master)["报送记录"]
+    assert not any("历次进展" in str(r[7]) for r in register.iter_rows(min_row=3, values_only=True))
+    issued = split(master, tmp_path / "8b", "2021年8月", units=["市民政局"]).files[0].path  # before the change
+    answer(issued, tmp_path / "民政局8月更正.xlsx", "推进中", 80, day=dt.date(2021, 8, 26))
+    _set_leads(master, "市民政局", "市卫健委", only=1)
+    shown = run_cli("merge", str(master), str(tmp_path / "民政局8月更正.xlsx"), "--round", "2021年8月")
+    assert "民政局8月更正.xlsx：「牵头任务」第" in " ".join(shown.stdout.split()).replace(" ", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -368,7 +369,8 @@ def render_merge(result) -> None:
         out.print(f"{escape(Path(f.report.path).name)}：{escape(f.reason)}")
     if len(unmerged) > SHOWN_FILES:
         out.print(f"……另有{len(unmerged) - SHOWN_FILES}个文件未汇总，加 --json 可看全部。")
-    print_findings(out, result.warnings)
+    print_findings(out, [dataclasses.replace(f, message=f"{Path(f.path).name}：{f.message}")
+                         if f.path and Path(f.path) != Path(result.master) else f for f in result.warnings])
     if result.shown_round:
         out.print(f"[yellow]{escape(result.round)}早于总台账当前显示的{escape(result.shown_round)}：本次更新了「历次进展」"
                   f"「报送记录」「报送情况」，「任务清单」和「汇总统计」仍显示{escape(result.shown_round)}。[/]")

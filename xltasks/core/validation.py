@@ -433,12 +433,15 @@ def _overdue(instance: dict, due_cell: object, values: dict, row_no: int, sheet:
 
 
 REPORT_SHEETS = {"按单位", "按文件", "问题清单"}
+ARCHIVE_SHEET = "历次进展"  # the only sheet of a 历次进展 archive workbook
 
 
 def _own_output(data: ReturnData) -> str:
     """Files xltasks wrote that may sit among the returns: a validation report, a master."""
     if set(data.states) == REPORT_SHEETS:
         return "xltasks 生成的校验汇总表"
+    if set(data.states) == {ARCHIVE_SHEET} and META_SHEET not in data.sheets:
+        return "xltasks 从总台账移出的历次进展存档"
     rows = data.sheets.get(META_SHEET) or []
     if rows and rows[0][:2] and str(rows[0][1]).startswith("xltasks-master/"):
         return "总台账（不是报送表）"

@@ -97,6 +97,8 @@ def write_atomically(path: Path, save: Callable[[Path], None], *, replace: bool,
     not push the real backups out of the rotation.
     """
     path = Path(path)
+    if path.is_symlink() and path.exists():  # a shortcut to the master: the master is what gets written
+        path = path.resolve()
     if not path.parent.is_dir():
         raise WriteRefused(f"输出文件夹“{path.parent}”不存在，请先创建。")
     if path.exists() and not replace:
