@@ -219,7 +219,7 @@ def _write_table(book, ws, cells: Cells, sheet: SheetData, layout: Layout, style
     for r, values in enumerate(rows):
         if copied and copied.first <= r < copied.first + copied.rows:
             if r == copied.first:  # the rows a previous write made, as it made them
-                cells.copy(copied.xml, r, r + copied.rows - 1, width - 1, copied.styles)
+                cells.copy(copied, width - 1)
             continue
         if r < at:
             fmt = styles.title if r == 0 else styles.plain
@@ -278,7 +278,7 @@ def _write_plain(ws, cells: Cells, sheet: SheetData, styles: Styles) -> None:
     for r, values in enumerate(sheet.rows):
         if copied and copied.first <= r < copied.first + copied.rows:
             if r == copied.first:
-                cells.copy(copied.xml, r, r + copied.rows - 1, width - 1, copied.styles)
+                cells.copy(copied, width - 1)
             continue
         _row(ws, cells, r, [_cell(ws, cells, sheet, r, c, v, styles.plain, styles) for c, v in enumerate(values)])
 

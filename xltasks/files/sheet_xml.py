@@ -26,6 +26,7 @@ from pathlib import Path
 from xlsxwriter.utility import _datetime_to_excel_datetime, xl_col_to_name
 
 from xltasks.files.safe_write import cell_text
+from xltasks.files import verbatim
 from xltasks.files.verbatim import restyle, style_map
 
 _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
@@ -147,13 +148,15 @@ class Cells:
             self._write(tag + ">" + "".join(parts) + "</row>")
         self.rows = (r, r) if self.rows is None else (self.rows[0], r)
 
-    def copy(self, xml: bytes, first: int, last: int, last_col: int, styles: bytes) -> None:
-        """Rows `first`..`last` (0-based) as the previous workbook's XML, their cell formats found again when the
-        package is spliced (by `styles`, the old styles.xml)."""
+    def copy(self, rows, last_col: int) -> None:
+        """`rows` (a files.verbatim.Verbatim) as the previous workbook's XML, their cell formats found again when
+        the package is spliced."""
+        first, last = rows.first, rows.first + rows.rows - 1
         if last >= MAX_ROWS:
             raise SheetFull(last)
-        self.copied.append((self.file.tell(), len(xml), styles))
-        self.file.write(xml)
+        at = self.file.tell()
+        rows.copy_to(self.file)
+        self.copied.append((at, self.file.tell() - at, rows.styles))
         self.first_col, self.last_col = min(self.first_col, 0), max(self.last_col, last_col)
         self.rows = (first, last) if self.rows is None else (self.rows[0], last)
 
@@ -186,7 +189,7 @@ class Cells:
                 length, old = what
                 if id(old) not in maps:
                     maps[id(old)] = style_map(old, styles)
-                out.write(restyle(self.file.read(length), maps[id(old)]))
+                _copy_restyled(self.file, out, length, maps[id(old)])
                 at += length
         shutil.copyfileobj(self.file, out, 1 << 20)
         self.file.close()
@@ -203,6 +206,22 @@ def _copy(src, out, n: int) -> None:
             return
         out.write(chunk)
         n -= len(chunk)
+
+
+def _copy_restyled(src, out, n: int, mapping: dict[bytes, bytes]) -> None:
+    """n bytes of copied rows with their formats renumbered, a chunk at a time, each cut where a row starts."""
+    rest = b""
+    while n > 0:
+        chunk = src.read(min(n, verbatim.CHUNK))
+        if not chunk:
+            break
+        n -= len(chunk)
+        data = rest + chunk
+        cut = data.rfind(b"<row ") if n > 0 else len(data)
+        cut = cut if cut > 0 else (len(data) if n <= 0 else 0)
+        out.write(restyle(data[:cut], mapping))
+        rest = data[cut:]
+    out.write(restyle(rest, mapping))
 
 
 def splice(package, path: Path, cells: dict[int, Cells]) -> None:

@@ -24,24 +24,84 @@ class VerbatimMismatch(Exception):
 
 @dataclass
 class Verbatim:
-    """`rows` rows of a sheet, from its row `first` (0-based), as the XML of the old part; `styles` is the old
-    workbook's styles.xml, to find each cell format again in the new one."""
+    """`rows` rows of a sheet, from its row `first` (0-based): bytes `start` to `end` of `part` in the old workbook
+    at `path`, read again when they are copied (never held whole: at 100,000 tasks a round is 100 MB of XML);
+    `styles` is the old workbook's styles.xml, to find each cell format again in the new one."""
 
     first: int
     rows: int
-    xml: bytes
+    path: str
+    part: str
+    start: int
+    end: int
     styles: bytes
 
+    def copy_to(self, out) -> None:
+        """The rows' bytes to `out` (a binary stream), a chunk at a time."""
+        with zipfile.ZipFile(self.path) as zf, zf.open(self.part) as src:
+            _skip(src, self.start)
+            left = self.end - self.start
+            while left > 0:
+                chunk = src.read(min(CHUNK, left))
+                if not chunk:
+                    raise VerbatimMismatch("the old part ended early")
+                out.write(chunk)
+                left -= len(chunk)
 
-def _row_at(xml: bytes, r: int, start: int = 0) -> int:
-    found = re.compile(rb'<row r="%d"[ >/]' % (r + 1)).search(xml, start)
-    return found.start() if found else -1
+
+CHUNK = 1 << 20
+
+
+def _skip(src, n: int) -> None:
+    while n > 0:
+        chunk = src.read(min(CHUNK, n))
+        if not chunk:
+            return
+        n -= len(chunk)
+
+
+def _whole_rows(src):
+    """(offset, bytes) pieces of a sheet part that each end where a row starts (so no tag is cut in two)."""
+    pos, rest = 0, b""
+    while True:
+        chunk = src.read(CHUNK)
+        data = rest + chunk
+        cut = data.rfind(b"<row ") if chunk else len(data)
+        if chunk and cut <= 0:  # one row longer than a chunk: read on
+            rest = data
+            continue
+        yield pos, data[:cut]
+        pos, rest = pos + cut, data[cut:]
+        if not chunk:
+            return
+
+
+def _locate(src, first: int, end_tag: re.Pattern) -> tuple[int, int, int] | None:
+    """Where the rows from `first` (0-based) up to `end_tag` lie in the part, and how many there are; None when
+    a row there is not one xltasks wrote (a shared string, a formula) or the rows are not where they should be."""
+    start_tag = re.compile(rb'<row r="%d"[ >/]' % (first + 1))
+    start, rows = None, 0
+    for pos, piece in _whole_rows(src):
+        lo = 0
+        if start is None:
+            found = start_tag.search(piece)
+            if not found:
+                continue
+            start, lo = pos + found.start(), found.start()
+        found = end_tag.search(piece, lo)
+        region = piece[lo:found.start() if found else len(piece)]
+        if _NOT_OURS.search(region):
+            return None
+        rows += region.count(b"<row ")
+        if found:
+            return start, pos + found.start(), rows
+    return None
 
 
 def unchanged_rows(old, new, first: int) -> Verbatim | None:
     """The leading rows from `first` that `new` (a SheetData about to be written) has exactly as `old` (the
-    SheetData read from the master, with its `origin`) had them, as the old part's XML; None when too few, or
-    when the old part is not one xltasks wrote."""
+    SheetData read from the master, with its `origin`) had them, as a place in the old part; None when too few,
+    or when the old part is not one xltasks wrote."""
     if old is None or not old.origin or old.formulas or old.links or new.formulas or new.links:
         return None
     limit = min(len(old.rows), len(new.rows))
@@ -51,20 +111,17 @@ def unchanged_rows(old, new, first: int) -> Verbatim | None:
     if k - first < MIN_ROWS:
         return None
     path, part = old.origin
+    end_tag = re.compile(rb'<row r="%d"[ >/]' % (k + 1) if k < len(old.rows) else rb"</sheetData>")
     try:
         with zipfile.ZipFile(path) as zf:
-            xml = zf.read(part)
             styles = zf.read("xl/styles.xml")
+            with zf.open(part) as src:
+                found = _locate(src, first, end_tag)
     except (OSError, KeyError, zipfile.BadZipFile):
         return None
-    start = _row_at(xml, first)
-    end = _row_at(xml, k, start) if k < len(old.rows) else xml.find(b"</sheetData>", start)
-    if start < 0 or end < 0:
+    if found is None or found[2] != k - first:
         return None
-    prefix = xml[start:end]
-    if _NOT_OURS.search(prefix) or prefix.count(b"<row ") != k - first:
-        return None
-    return Verbatim(first, k - first, prefix, styles)
+    return Verbatim(first, k - first, path, part, found[0], found[1], styles)
 
 
 def _looks(styles: bytes) -> list[tuple]:
