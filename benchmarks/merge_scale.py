@@ -1,10 +1,11 @@
 """Benchmark (not a test): the merge at scale, in one run.
 
-    python benchmarks/merge_scale.py [--units 1000] [--tasks-per-unit 10] [--big 100000] [--jobs J]
+    python benchmarks/merge_scale.py [--units 1000] [--tasks-per-unit 10] [--big 100000] [--jobs J] [--rounds N]
 
 1. A programme of UNITS x TASKS_PER_UNIT tasks (default 10,000) is imported, split into one return per unit, and
    every return filled. Then `xltasks validate` and `xltasks merge` run on the same returns; the target is the
-   merge within 2x the validate time.
+   merge within 2x the validate time. With --rounds N, N-1 later monthly rounds are issued, filled and merged
+   into the same master (earlier rounds' 历次进展 rows are copied, not written again: the cost stays nearly flat).
 2. A programme of BIG tasks (default 100,000) is imported (the master written) and a round merged into it (the
    master rewritten with its fills). Wall time and peak memory of each step, each in its own process; the target
    is under 30 s and under 1 GB.
@@ -97,6 +98,8 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=100_000)
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--keep", type=Path, help="work in this folder and leave the files there")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="merge this many monthly rounds into the 10,000-task master (历次进展 grows each round)")
     args = parser.parse_args()
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     with tempfile.TemporaryDirectory() as tmp:
@@ -118,6 +121,16 @@ def main() -> None:
         merge = step(f"merge ({len(filled)} returns into {tasks} tasks)", "merge", str(master), str(out / "filled"),
                      "--round", ROUND, "--as-of", "2026-11-30", *jobs)
         print(f"merge / validate: {merge['seconds'] / validate['seconds']:.2f}x (target <= 2x)")
+        for n in range(2, args.rounds + 1):  # later rounds: the same returns, issued and filled again
+            year, month = divmod(10 + n, 12)
+            later = f"{2026 + year}年{month + 1}月"
+            step(f"split ({later})", "split", str(master), "--round", later, "-o", str(out / f"issued{n}"))
+            (out / f"filled{n}").mkdir()
+            issued = sorted((out / f"issued{n}").glob("*.xlsx"))
+            with ProcessPoolExecutor() as pool:
+                list(pool.map(fill, issued, [out / f"filled{n}" / f.name for f in issued], chunksize=20))
+            step(f"merge round {n} ({later}, 历次进展 {tasks * (n - 1):,} rows before)", "merge", str(master),
+                 str(out / f"filled{n}"), "--round", later, *jobs)
 
         if args.big:
             units = max(1, args.big // 10)
