@@ -122,7 +122,7 @@ def main() -> None:
                      "--round", ROUND, "--as-of", "2026-11-30", *jobs)
         print(f"merge / validate: {merge['seconds'] / validate['seconds']:.2f}x (target <= 2x)")
         for n in range(2, args.rounds + 1):  # later rounds: the same returns, issued and filled again
-            year, month = divmod(10 + n, 12)
+            year, month = divmod(9 + n, 12)
             later = f"{2026 + year}年{month + 1}月"
             step(f"split ({later})", "split", str(master), "--round", later, "-o", str(out / f"issued{n}"))
             (out / f"filled{n}").mkdir()
