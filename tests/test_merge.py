@@ -1001,6 +1001,12 @@ def test_a_long_history_moves_its_oldest_rounds_to_a_workbook_beside_the_master(
     assert merge(master, [late], ROUND).unchanged
 
 
+def _civil_affairs_return(master: Path, tmp_path: Path, month: int, out: Path) -> Path:
+    """市民政局's return for 2021年{month}月, issued from the master as it is now and filled in."""
+    issued = split(master, tmp_path / f"{month}", f"2021年{month}月", units=["市民政局"]).files[0].path
+    return answer(issued, out, "推进中", 70, day=dt.date(2021, month, 25))
+
+
 def test_a_failed_write_leaves_no_history_archive_behind(setup, tmp_path, monkeypatch):
     from xltasks.files import book_write, master_update
 
@@ -1008,8 +1014,7 @@ def test_a_failed_write_leaves_no_history_archive_behind(setup, tmp_path, monkey
     master, returns = setup
     merge(master, [returns], ROUND)
     for month in (7, 8):
-        issued = split(master, tmp_path / f"{month}", f"2021年{month}月", units=["市民政局"]).files[0].path
-        answer(issued, tmp_path / f"民政局{month}.xlsx", "推进中", 70, day=dt.date(2021, month, 25))
+        _civil_affairs_return(master, tmp_path, month, tmp_path / f"民政局{month}.xlsx")
     merge(master, [tmp_path / "民政局7.xlsx"], "2021年7月")
     before = master.read_bytes()
     real = book_write.write_book
@@ -1366,8 +1371,7 @@ def test_history_archives_and_warnings_name_their_files(setup, tmp_path, monkeyp
     master, returns = setup
     merge(master, [returns], ROUND)
     for month in (7, 8):
-        issued = split(master, tmp_path / f"{month}", f"2021年{month}月", units=["市民政局"]).files[0].path
-        answer(issued, returns / f"民政局{month}月.xlsx", "推进中", 70, day=dt.date(2021, month, 25))
+        _civil_affairs_return(master, tmp_path, month, returns / f"民政局{month}月.xlsx")
         merge(master, [returns], f"2021年{month}月")
     archive = next(master.parent.glob("*-历次进展-*.xlsx"))
     merge(master, [master.parent], "2021年8月")
@@ -1381,3 +1385,20 @@ def test_history_archives_and_warnings_name_their_files(setup, tmp_path, monkeyp
     _set_leads(master, "市民政局", "市卫健委", only=1)
     shown = run_cli("merge", str(master), str(tmp_path / "民政局8月更正.xlsx"), "--round", "2021年8月")
     assert "民政局8月更正.xlsx：「牵头任务」第" in " ".join(shown.stdout.split()).replace(" ", "")
+
+
+def test_a_cooperating_unit_made_a_lead_after_split_is_told_its_row_is_not_used(issued, tmp_path):
+    """T9BBA24EA: 市财政局 cooperated when the returns went out; the coordinator then made it a lead. Its 配合任务
+    row cannot stand for a lead's report: said, not dropped silently."""
+    master = Path(shutil.copy(TONGCHUAN, tmp_path / "总台账.xlsx"))
+    answer(issued["市财政局"], tmp_path / "财政局.xlsx", coop="已拨付资金")
+    wb = load_workbook(master)
+    ws = wb["任务清单"]
+    headers = [c.value for c in ws[2]]
+    row = next(r for r in ws.iter_rows(min_row=3) if r[0].value == "T9BBA24EA")
+    row[headers.index("牵头单位")].value = "市卫健委、市财政局"
+    row[headers.index("配合单位")].value = "市民政局、市医保局"
+    wb.save(master)
+    result = merge(master, [tmp_path / "财政局.xlsx"], ROUND)
+    assert [(w.code, w.task_id) for w in result.warnings] == [("row.lead-changed", "T9BBA24EA")]
+    assert "市卫健委、市财政局牵头" in result.warnings[0].message

@@ -405,9 +405,10 @@ def no_longer_ours(task_id: str, role: str, unit: str, expect: Expectation | Non
     if task is None:
         return "row.task-removed", ""
     share = expect.shares[unit]
-    if any(t.task_id == task_id for t in share.lead) or (role == "coop" and any(t.task_id == task_id for t in share.coop)):
+    if any(t.task_id == task_id for t in (share.lead if role == "lead" else share.coop)):
         return None
-    units, verb = (task.lead_units, "牵头") if role == "lead" else (task.coop_units, "配合")
+    leads_now = role == "lead" or any(t.task_id == task_id for t in share.lead)  # a cooperator made a lead
+    units, verb = (task.lead_units, "牵头") if leads_now else (task.coop_units, "配合")
     return "row.lead-changed", f"{'、'.join(units)}{verb}" if units else f"无单位{verb}"
 
 
