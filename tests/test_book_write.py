@@ -137,3 +137,37 @@ def test_libreoffice_reads_the_spliced_cells(tmp_path):
     lines = (tmp_path / "book.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0] == '<r>甲 & 乙</r>,  空格 ,0.8,'
     assert lines[1].split(",")[1:] == ["TRUE", "_x0041_", "80"]
+
+
+def test_copied_rows_renumber_cell_formats_in_tags_never_in_text():
+    from xltasks.files.verbatim import restyle
+
+    row = '<row r="3"><c r="A3" s="9" t="inlineStr"><is><t>按文件 s="9" 执行</t></is></c><c r="B3" s="9"/></row>'
+    assert restyle(row.encode(), {b"9": b"6"}).decode() == row.replace('A3" s="9"', 'A3" s="6"').replace(
+        'B3" s="9"', 'B3" s="6"')
+
+
+def test_rows_are_copied_only_from_the_bytes_their_values_were_read_from(tmp_path, monkeypatch):
+    """Another run rewrote the master after this one read it: its rows are no longer the ones compared, so they
+    are not copied (before the write starts, or, when it changed later, the sheet is written whole)."""
+    from xltasks.files import verbatim
+    from xltasks.files.book_read import read_book
+    from xltasks.files.verbatim import VerbatimMismatch, unchanged_rows
+
+    monkeypatch.setattr(verbatim, "MIN_ROWS", 1)
+    path = tmp_path / "台账.xlsx"
+    rows = [["记录"], ["期次", "内容"], *[["6月", f"第{i}行"] for i in range(20)]]
+    write_book(path, [(SheetData("记录", [list(r) for r in rows]), None)], {})
+    old = read_book(path)[0]
+    new = SheetData("记录", [list(r) for r in rows] + [["7月", "新的一行"]])
+    copy = unchanged_rows(old, new, 2)
+    assert copy is not None and copy.rows == 20
+    write_book(path, [(SheetData("记录", [list(r) for r in rows[:5]]), None)], {})  # another run, meanwhile
+    assert unchanged_rows(old, new, 2) is None
+    with pytest.raises(VerbatimMismatch):
+        copy.copy_to(io.BytesIO())
+    out = tmp_path / "新.xlsx"
+    new.verbatim = copy
+    write_book(out, [(new, None)], {})  # falls back to writing every row from the values
+    values = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("记录").to_python()
+    assert len(values) == 23 and values[21] == ["6月", "第19行"] and values[22] == ["7月", "新的一行"]

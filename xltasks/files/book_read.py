@@ -42,7 +42,7 @@ class SheetData:
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> formula without "="
     arrays: dict[tuple[int, int], tuple[int, int, bool]] = field(default_factory=dict)  # anchor -> end, dynamic
     links: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> URL, or "internal:Sheet!A1"
-    origin: tuple[str, str] | None = None  # (workbook, sheet part) it was read from
+    origin: tuple[str, str, int, int] | None = None  # (workbook, sheet part, its CRC-32 and size) it was read from
     verbatim: object = None  # rows to copy from `origin` as they are (files.verbatim.Verbatim), set by the writer's caller
 
 
@@ -176,6 +176,7 @@ class Extras:
     arrays: dict[tuple[int, int], tuple[int, int, bool]]
     links: dict[tuple[int, int], str]
     part: str = ""
+    stamp: tuple[int, int] = (0, 0)  # the part's CRC-32 and size: the same bytes when they are copied later
 
 
 def _links(xml: bytes, external: dict[str, str]) -> dict[tuple[int, int], str]:
@@ -280,7 +281,9 @@ def sheet_extras(zf: zipfile.ZipFile, check: Callable[[bytes, str], None] | None
         external: dict[str, str] = {}
         comments = _comments(zf, part, external)
         links = _links(xml, external) if b"<hyperlink" in xml else {}
-        found[html.unescape(name)] = Extras(_widths(xml), comments, formulas, arrays, links, part)
+        info = zf.NameToInfo[part]
+        found[html.unescape(name)] = Extras(_widths(xml), comments, formulas, arrays, links, part,
+                                            (info.CRC, info.file_size))
     return found
 
 
@@ -313,6 +316,6 @@ def read_book(path: Path, extras: dict[str, Extras] | None = None) -> list[Sheet
             sheet = sheets[name]
             (sheet.widths, sheet.rest), sheet.comments, sheet.formulas, sheet.arrays, sheet.links = \
                 extra.widths, extra.comments, extra.formulas, extra.arrays, extra.links
-            sheet.origin = (str(path), extra.part) if extra.part else None
+            sheet.origin = (str(path), extra.part, *extra.stamp) if extra.part else None
     return list(sheets.values())
 

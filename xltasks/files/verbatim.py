@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass
 
 MIN_ROWS = 500  # fewer rows are written faster than they are looked for
-_STYLE = re.compile(rb' s="([0-9]+)"')
+_STYLE = re.compile(rb'(<c r="[A-Z]+[0-9]+") s="([0-9]+)"')  # in a cell's start tag only, never in its text
 _NOT_OURS = re.compile(rb' t="s"|<f[ >]')  # a shared string, a formula: not ours to copy as they are
 
 
@@ -32,21 +32,29 @@ class Verbatim:
     rows: int
     path: str
     part: str
+    stamp: tuple[int, int]
     start: int
     end: int
     styles: bytes
 
     def copy_to(self, out) -> None:
         """The rows' bytes to `out` (a binary stream), a chunk at a time."""
-        with zipfile.ZipFile(self.path) as zf, zf.open(self.part) as src:
-            _skip(src, self.start)
-            left = self.end - self.start
-            while left > 0:
-                chunk = src.read(min(CHUNK, left))
-                if not chunk:
-                    raise VerbatimMismatch("the old part ended early")
-                out.write(chunk)
-                left -= len(chunk)
+        with zipfile.ZipFile(self.path) as zf:
+            info = zf.NameToInfo.get(self.part)
+            if info is None or (info.CRC, info.file_size) != self.stamp:
+                raise VerbatimMismatch("the master changed since it was read")  # another run wrote it meanwhile
+            with zf.open(info) as src:
+                self._copy(src, out)
+
+    def _copy(self, src, out) -> None:
+        _skip(src, self.start)
+        left = self.end - self.start
+        while left > 0:
+            chunk = src.read(min(CHUNK, left))
+            if not chunk:
+                raise VerbatimMismatch("the old part ended early")
+            out.write(chunk)
+            left -= len(chunk)
 
 
 CHUNK = 1 << 20
@@ -102,26 +110,29 @@ def unchanged_rows(old, new, first: int) -> Verbatim | None:
     """The leading rows from `first` that `new` (a SheetData about to be written) has exactly as `old` (the
     SheetData read from the master, with its `origin`) had them, as a place in the old part; None when too few,
     or when the old part is not one xltasks wrote."""
-    if old is None or not old.origin or old.formulas or old.links or new.formulas or new.links:
-        return None
+    if old is None or not old.origin or old.formulas or old.links or new.formulas or new.links or new.comments:
+        return None  # (xlsxwriter sizes a note's box by the heights of the rows it is told of: copied ones it is not)
     limit = min(len(old.rows), len(new.rows))
     k = first
     while k < limit and old.rows[k] == new.rows[k]:
         k += 1
     if k - first < MIN_ROWS:
         return None
-    path, part = old.origin
+    path, part, *stamp = old.origin
     end_tag = re.compile(rb'<row r="%d"[ >/]' % (k + 1) if k < len(old.rows) else rb"</sheetData>")
     try:
         with zipfile.ZipFile(path) as zf:
+            info = zf.NameToInfo.get(part)
+            if info is None or [info.CRC, info.file_size] != stamp:
+                return None  # not the bytes the values were read from
             styles = zf.read("xl/styles.xml")
-            with zf.open(part) as src:
+            with zf.open(info) as src:
                 found = _locate(src, first, end_tag)
     except (OSError, KeyError, zipfile.BadZipFile):
         return None
     if found is None or found[2] != k - first:
         return None
-    return Verbatim(first, k - first, path, part, found[0], found[1], styles)
+    return Verbatim(first, k - first, path, part, tuple(stamp), found[0], found[1], styles)
 
 
 def _looks(styles: bytes) -> list[tuple]:
@@ -164,9 +175,9 @@ def style_map(old: bytes, new: bytes) -> dict[bytes, bytes]:
 def restyle(xml: bytes, mapping: dict[bytes, bytes]) -> bytes:
     """The rows with each s="N" pointing at the new workbook's format; VerbatimMismatch when one has none."""
     def one(m: re.Match) -> bytes:
-        index = mapping.get(m[1])
+        index = mapping.get(m[2])
         if index is None:
-            raise VerbatimMismatch(m[1].decode())
-        return b' s="' + index + b'"'
+            raise VerbatimMismatch(m[2].decode())
+        return m[1] + b' s="' + index + b'"'
 
     return _STYLE.sub(one, xml)
