@@ -215,6 +215,7 @@ def _write_table(book, ws, cells: Cells, sheet: SheetData, layout: Layout, style
     _set_rest(ws, sheet, width)
     shown = [(c, widths[c]) for c in range(width) if not hidden[c]]
     plain = not sheet.formulas and not sheet.links  # no cell for xlsxwriter to write
+    placed = bool(sheet.comments) or layout.decorate is not None  # notes or a chart, placed by row heights
     copied = sheet.verbatim if isinstance(sheet.verbatim, Verbatim) and sheet.verbatim.first > at else None
     for r, values in enumerate(rows):
         if copied and copied.first <= r < copied.first + copied.rows:
@@ -244,7 +245,7 @@ def _write_table(book, ws, cells: Cells, sheet: SheetData, layout: Layout, style
             else:
                 parts.append(_cell(ws, cells, sheet, r, c, value, row_formats[c], styles))
         _row(ws, cells, r, parts, row_height([(values[c], w) for c, w in shown if c < n and type(values[c]) is str])
-             if layout.heights else None)
+             if layout.heights else None, placed)
     last = max(len(rows) - 1, at)
     if layout.state_header in headers and last > at:
         c = headers.index(layout.state_header)
@@ -283,9 +284,10 @@ def _write_plain(ws, cells: Cells, sheet: SheetData, styles: Styles) -> None:
         _row(ws, cells, r, [_cell(ws, cells, sheet, r, c, v, styles.plain, styles) for c, v in enumerate(values)])
 
 
-def _row(ws, cells: Cells, r: int, parts: list, height: float | None = None) -> None:
-    """A row to our sheet XML; its height to xlsxwriter too (it places notes and charts by row heights)."""
-    if height is not None:
+def _row(ws, cells: Cells, r: int, parts: list, height: float | None = None, tell: bool = True) -> None:
+    """A row to our sheet XML; with `tell`, its height to xlsxwriter too (it places notes and charts by row
+    heights: a sheet with neither need not tell it, which saves a second of 100,000 rows)."""
+    if height is not None and tell:
         ws.set_row(r, height)
     cells.row(r, parts, height)
 
