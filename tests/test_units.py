@@ -40,3 +40,16 @@ def test_near_duplicates_find_one_entity_under_two_names():
 def test_unit_list_lines():
     assert looks_like_unit_list("区卫生健康局、区民政局")
     assert not looks_like_unit_list("全区创建1个智慧健康养老示范基地")
+
+
+def test_near_duplicates_among_thousands_of_names_of_one_length():
+    """Past 300 names of one length only names one character apart are compared: a pair of seven characters is
+    close (ratio 6/7), a pair of six is not (5/6 < 0.85), as difflib would say of each."""
+    import difflib
+
+    six = [f"单位{i:04d}" for i in range(400)]
+    seven = [f"街道{i:04d}办" for i in range(400)] + ["街道0007处"]
+    pairs = near_duplicates(six + seven)
+    assert ("街道0007办", "街道0007处") in pairs and not any(a in six for a, _ in pairs)
+    assert all(difflib.SequenceMatcher(None, a, b).ratio() >= 0.85 for a, b in pairs)
+    assert len(pairs) > 400  # 街道0001办 and 街道0002办 are one character apart too

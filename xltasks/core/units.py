@@ -101,14 +101,15 @@ def near_duplicates(names: Iterable[str]) -> list[tuple[str, str]]:
         by_length.setdefault(len(name), []).append(name)
     for group in by_length.values():
         if len(group) <= PAIRWISE_UP_TO:
-            candidates = ((a, b) for i, a in enumerate(group) for b in group[i + 1:])
-        else:
-            masked: dict[str, list[str]] = {}
-            for name in group:
-                for i in range(len(name)):
-                    masked.setdefault(name[:i] + "\0" + name[i + 1:], []).append(name)
-            candidates = ((a, b) for similar in masked.values() for i, a in enumerate(similar) for b in similar[i + 1:])
-        for a, b in candidates:
-            if difflib.SequenceMatcher(None, a, b).ratio() >= 0.85:
-                pairs.add((a, b))
+            pairs.update((a, b) for i, a in enumerate(group) for b in group[i + 1:]
+                         if difflib.SequenceMatcher(None, a, b).ratio() >= 0.85)
+            continue
+        size = len(group[0])
+        if (size - 1) / size < 0.85:  # two names one character apart have a ratio of (n-1)/n: too short to be close
+            continue
+        masked: dict[str, list[str]] = {}
+        for name in group:
+            for i in range(len(name)):
+                masked.setdefault(name[:i] + "\0" + name[i + 1:], []).append(name)
+        pairs.update((a, b) for similar in masked.values() for i, a in enumerate(similar) for b in similar[i + 1:])
     return sorted(pairs)
