@@ -1239,7 +1239,7 @@ def test_earlier_rounds_rows_are_copied_as_written_not_written_again(setup, tmp_
     """历次进展 and 报送记录 rows of earlier rounds are copied from the old part (a merge no longer costs more each
     round): the result is byte for byte what writing them again gives, and when a copied row's cell format
     cannot be found in the new workbook, the sheet is written whole instead."""
-    from xltasks.files import master_update, sheet_xml, verbatim
+    from xltasks.files import master_update, verbatim
 
     monkeypatch.setattr(verbatim, "MIN_ROWS", 1)
     monkeypatch.setattr(verbatim, "CHUNK", 300)  # rows and tags cut across chunks, as 100 MB of rows are
@@ -1252,7 +1252,7 @@ def test_earlier_rounds_rows_are_copied_as_written_not_written_again(setup, tmp_
     real = master_update.unchanged_rows
     monkeypatch.setattr(master_update, "unchanged_rows", lambda *a: copies.append(real(*a)) or copies[-1])
     if how == "formats not found":
-        monkeypatch.setattr(sheet_xml, "style_map", lambda old, new: {})
+        monkeypatch.setattr(verbatim, "style_map", lambda old, new: {})
     merge(master, [july], "2021年7月")
     assert [c.rows if c else 0 for c in copies] == [35, 3, 3]  # June's rows, files and stored returns
     monkeypatch.setattr(master_update, "unchanged_rows", lambda *a: None)

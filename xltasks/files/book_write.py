@@ -218,9 +218,7 @@ def _write_table(book, ws, cells: Cells, sheet: SheetData, layout: Layout, style
     placed = bool(sheet.comments) or layout.decorate is not None  # notes or a chart, placed by row heights
     copied = sheet.verbatim if isinstance(sheet.verbatim, Verbatim) and sheet.verbatim.first > at else None
     for r, values in enumerate(rows):
-        if copied and copied.first <= r < copied.first + copied.rows:
-            if r == copied.first:  # the rows a previous write made, as it made them
-                cells.copy(copied, width - 1)
+        if copied and _copied(cells, copied, r, width):
             continue
         if r < at:
             fmt = styles.title if r == 0 else styles.plain
@@ -277,11 +275,18 @@ def _write_plain(ws, cells: Cells, sheet: SheetData, styles: Styles) -> None:
     copied = sheet.verbatim if isinstance(sheet.verbatim, Verbatim) else None
     width = max(map(len, sheet.rows), default=0)
     for r, values in enumerate(sheet.rows):
-        if copied and copied.first <= r < copied.first + copied.rows:
-            if r == copied.first:
-                cells.copy(copied, width - 1)
+        if copied and _copied(cells, copied, r, width):
             continue
         _row(ws, cells, r, [_cell(ws, cells, sheet, r, c, v, styles.plain, styles) for c, v in enumerate(values)])
+
+
+def _copied(cells: Cells, copied: Verbatim, r: int, width: int) -> bool:
+    """Row `r` is one of the rows a previous write made, copied as it made them (all of them at the first)."""
+    if not copied.first <= r < copied.first + copied.rows:
+        return False
+    if r == copied.first:
+        cells.copy(copied, width - 1)
+    return True
 
 
 def _row(ws, cells: Cells, r: int, parts: list, height: float | None = None, tell: bool = True) -> None:

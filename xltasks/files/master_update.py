@@ -527,18 +527,21 @@ def received_before(book: list[SheetData], round_name: str) -> set[str]:
     return {str(row[8]) for row in _body(register) if len(row) > 8 and row[8] and same_round(str(row[1]), round_name)}
 
 
-def merged_before(book: list[SheetData], round_name: str) -> set[str]:
-    """Units whose return for this round an earlier run merged (已汇总 in 报送记录)."""
+def _registered(book: list[SheetData], round_name: str, outcome: str) -> set[str]:
+    """Units 报送记录 lists with `outcome` for this round."""
     register = next((sheet for sheet in book if sheet.name == REGISTER_SHEET), None)
     return {str(row[2]) for row in _body(register)
-            if len(row) > 3 and str(row[3]) == OUTCOME_LABELS["merged"] and same_round(str(row[1]), round_name)}
+            if len(row) > 3 and str(row[3]) == OUTCOME_LABELS[outcome] and same_round(str(row[1]), round_name)}
+
+
+def merged_before(book: list[SheetData], round_name: str) -> set[str]:
+    """Units whose return for this round an earlier run merged (已汇总 in 报送记录)."""
+    return _registered(book, round_name, "merged")
 
 
 def earlier_rejected(book: list[SheetData], round_name: str) -> set[str]:
     """Units whose return for this round an earlier run sent back (退回 in 报送记录)."""
-    register = next((sheet for sheet in book if sheet.name == REGISTER_SHEET), None)
-    return {str(row[2]) for row in _body(register)
-            if len(row) > 3 and str(row[3]) == OUTCOME_LABELS["rejected"] and same_round(str(row[1]), round_name)}
+    return _registered(book, round_name, "rejected")
 
 
 def last_contacts(book: list[SheetData]) -> dict[str, tuple[str, str]]:

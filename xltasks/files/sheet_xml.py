@@ -27,7 +27,6 @@ from xlsxwriter.utility import _datetime_to_excel_datetime, xl_col_to_name
 
 from xltasks.files.safe_write import cell_text
 from xltasks.files import verbatim
-from xltasks.files.verbatim import restyle, style_map
 
 _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
@@ -189,7 +188,7 @@ class Cells:
             else:
                 length, old = what
                 if id(old) not in maps:
-                    maps[id(old)] = style_map(old, styles)
+                    maps[id(old)] = verbatim.style_map(old, styles)
                 _copy_restyled(self.file, out, length, maps[id(old)])
                 at += length
         shutil.copyfileobj(self.file, out, 1 << 20)
@@ -220,9 +219,9 @@ def _copy_restyled(src, out, n: int, mapping: dict[bytes, bytes]) -> None:
         data = rest + chunk
         cut = data.rfind(b"<row ") if n > 0 else len(data)
         cut = cut if cut > 0 else (len(data) if n <= 0 else 0)
-        out.write(restyle(data[:cut], mapping))
+        out.write(verbatim.restyle(data[:cut], mapping))
         rest = data[cut:]
-    out.write(restyle(rest, mapping))
+    out.write(verbatim.restyle(rest, mapping))
 
 
 def splice(package, path: Path, cells: dict[int, Cells]) -> None:
