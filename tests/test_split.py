@@ -103,9 +103,14 @@ def test_units_option_and_file_names(tmp_path):
 def test_workbook_sheets_protection_and_locked_cells(tongchuan):
     path = next(f.path for f in tongchuan.files if f.share.unit == "市民政局")
     wb = load_workbook(path)
-    assert wb.sheetnames == [LEAD_SHEET, COOP_SHEET, HELP_SHEET, META_SHEET]
+    assert wb.sheetnames == [LEAD_SHEET, COOP_SHEET, HELP_SHEET, "校验结果", META_SHEET]
     assert wb[META_SHEET].sheet_state == "veryHidden"
     assert wb.security.lockStructure
+    results = wb["校验结果"]  # issued empty and unprotected: the 校验本表 button writes its findings here
+    assert not results.protection.sheet and [c.value for c in results[3]] == ["级别", "工作表", "单元格", "栏目", "说明"]
+    assert results.max_row == 3
+    # cell formats may change on the task sheets (Excel refuses the button's fills otherwise); rows still may not
+    assert not wb[LEAD_SHEET].protection.formatCells and wb[LEAD_SHEET].protection.insertRows
     ws = wb[LEAD_SHEET]
     headers = [c.value for c in ws[FIRST_ROW - 1]]
     assert headers[:2] == ["任务编号", "所属部分"] and headers[-7:] == [

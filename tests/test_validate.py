@@ -294,7 +294,7 @@ def test_report_workbook_and_annotated_copies(blank, tmp_path, soffice):
     assert sorted(p.name for p in (tmp_path / "marked").iterdir()) == ["bad-校验意见.xlsx"]
 
     original, marked = load_workbook(bad), load_workbook(copy)
-    assert marked.sheetnames == [LEAD_SHEET, COOP_SHEET, HELP_SHEET, META_SHEET, "校验结果"]
+    assert marked.sheetnames == [LEAD_SHEET, COOP_SHEET, HELP_SHEET, "校验结果", META_SHEET]  # the issued one, filled
     for name in original.sheetnames:  # validations, protection and conditional formats kept as they were
         a, b = original[name], marked[name]
         assert [(str(d.sqref), d.type, d.formula1) for d in a.data_validations.dataValidation] == \
@@ -317,8 +317,9 @@ def test_report_workbook_and_annotated_copies(blank, tmp_path, soffice):
     twice = tmp_path / "twice.xlsx"
     from xltasks.files.annotate import annotate_copy
 
-    annotate_copy(renamed, twice, check(renamed).findings)  # a copy marked up again gets a second results sheet
-    assert load_workbook(twice).sheetnames[-2:] == ["校验结果", "校验结果2"]
+    annotate_copy(renamed, twice, check(renamed).findings[:1])  # a copy marked up again: its results replaced
+    again = load_workbook(twice)
+    assert again.sheetnames == marked.sheetnames and again["校验结果"].max_row == 2
     pdf = convert(soffice, copy, "pdf", tmp_path / "pdf")  # LibreOffice opens the copy
     assert pdf.stat().st_size > 10_000
 

@@ -11,6 +11,13 @@ from xltasks.core.schemas import load_schema
 
 RETURN_FORMAT = "xltasks-return/1"
 LEAD_SHEET, COOP_SHEET, HELP_SHEET, META_SHEET = "牵头任务", "配合任务", "填报说明", "_xltasks"
+# Issued empty and unprotected: the 校验本表 button lists its findings here. The workbook's structure is locked, so
+# neither Excel's VBA nor Office.js can add a sheet to a return; they can write into one that is there.
+RESULT_SHEET = "校验结果"
+RESULT_HEADERS = ("级别", "工作表", "单元格", "栏目", "说明")
+RESULT_FIRST_ROW = 4    # rows 1-3: title, hint, headers
+RESULT_HINT = ("在 Excel 中点击「任务报送」选项卡的「校验本表」后，需要修改的地方逐条列在这里，单元格也会标色。"
+               "没有安装加载项也可以照常填写：按表中橙色、红色提示修改即可。")
 HEADER_ROW = 5          # the task table's column headers; rows 1-4 hold the title, the header block and a hint
 FIRST_ROW = HEADER_ROW + 1
 

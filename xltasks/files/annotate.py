@@ -14,11 +14,11 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from xltasks.core.findings import Finding
+from xltasks.core.returns import RESULT_SHEET
 from xltasks.files.safe_write import ILLEGAL_CHARACTERS_RE
 
 FILL_COLORS = {"error": "FFFFC7CE", "warning": "FFFFEB9C"}
 SEVERITY_LABEL = {"error": "错误", "warning": "提示", "info": "信息"}
-RESULT_SHEET = "校验结果"
 RESULT_PART = "xl/worksheets/xltasks-check.xml"
 RESULT_REL = "rIdXltasksCheck"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -99,6 +99,29 @@ def _result_sheet(path: str, findings: list[Finding]) -> bytes:
             '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>').encode("utf-8")
 
 
+def _add_result_part(files: dict[str, bytes], parts: dict[str, str]) -> str:
+    """Register a new 校验结果 sheet in the workbook, its relationships and content types; returns its part."""
+    book = files["xl/workbook.xml"].decode("utf-8")
+    ids = [int(i) for i in re.findall(r'sheetId="(\d+)"', book)]
+    name, part, rel_id, n = RESULT_SHEET, RESULT_PART, RESULT_REL, 1
+    while part in files or rel_id.encode() in files["xl/_rels/workbook.xml.rels"]:
+        n += 1  # a part left by another tool under our name
+        part, rel_id = RESULT_PART.replace(".xml", f"-{n}.xml"), f"{RESULT_REL}{n}"
+    # The relationships namespace is declared on the element itself: openpyxl declares it per <sheet>, not on the root.
+    book = book.replace("</sheets>", f'<sheet xmlns:r="{R_NS}" name="{name}" sheetId="{max(ids, default=0) + 1}" '
+                                     f'r:id="{rel_id}"/></sheets>', 1)
+    files["xl/workbook.xml"] = book.encode("utf-8")
+    rels = files["xl/_rels/workbook.xml.rels"].decode("utf-8")
+    files["xl/_rels/workbook.xml.rels"] = rels.replace("</Relationships>", (
+        f'<Relationship Id="{rel_id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        f'worksheet" Target="/{part}"/></Relationships>'), 1).encode("utf-8")
+    types = files["[Content_Types].xml"].decode("utf-8")
+    files["[Content_Types].xml"] = types.replace("</Types>", (
+        f'<Override PartName="/{part}" ContentType="application/vnd.openxmlformats-officedocument.'
+        'spreadsheetml.worksheet+xml"/></Types>'), 1).encode("utf-8")
+    return part
+
+
 def annotate_copy(source: Path, target: Path, findings: list[Finding]) -> None:
     """Write to `target` a copy of the .xlsx `source` with its flagged cells filled and a 校验结果 sheet."""
     with zipfile.ZipFile(source) as zin:
@@ -136,25 +159,14 @@ def annotate_copy(source: Path, target: Path, findings: list[Finding]) -> None:
                     match.group("end") + b">"
             xml = _cell_tag(ref).sub(restyle, xml, count=1)
         files[parts[sheet]] = xml
-    book = files["xl/workbook.xml"].decode("utf-8")
-    ids = [int(i) for i in re.findall(r'sheetId="(\d+)"', book)]
-    name, part, rel_id, n = RESULT_SHEET, RESULT_PART, RESULT_REL, 1
-    while name in parts or part in files or rel_id.encode() in files["xl/_rels/workbook.xml.rels"]:
-        n += 1  # a copy annotated before keeps its old results sheet; the new one gets its own names
-        name, part, rel_id = f"{RESULT_SHEET}{n}", RESULT_PART.replace(".xml", f"-{n}.xml"), f"{RESULT_REL}{n}"
-    # The relationships namespace is declared on the element itself: openpyxl declares it per <sheet>, not on the root.
-    book = book.replace("</sheets>", f'<sheet xmlns:r="{R_NS}" name="{name}" sheetId="{max(ids, default=0) + 1}" '
-                                     f'r:id="{rel_id}"/></sheets>', 1)
-    files["xl/workbook.xml"] = book.encode("utf-8")
-    rels = files["xl/_rels/workbook.xml.rels"].decode("utf-8")
-    files["xl/_rels/workbook.xml.rels"] = rels.replace("</Relationships>", (
-        f'<Relationship Id="{rel_id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        f'worksheet" Target="/{part}"/></Relationships>'), 1).encode("utf-8")
-    types = files["[Content_Types].xml"].decode("utf-8")
-    files["[Content_Types].xml"] = types.replace("</Types>", (
-        f'<Override PartName="/{part}" ContentType="application/vnd.openxmlformats-officedocument.'
-        'spreadsheetml.worksheet+xml"/></Types>'), 1).encode("utf-8")
+    result = _result_sheet(str(source), findings)
+    if RESULT_SHEET in parts:  # issued with the return (or an earlier copy's): its content is replaced
+        files[parts[RESULT_SHEET]] = result
+        part = None
+    else:
+        part = _add_result_part(files, parts)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in infos:
             zout.writestr(info, files[info.filename])
-        zout.writestr(part, _result_sheet(str(source), findings))
+        if part:
+            zout.writestr(part, result)

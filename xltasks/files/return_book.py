@@ -14,7 +14,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xltasks import __version__
 from xltasks.core.assignment import Assignment, MasterTask
 from xltasks.core.returns import (COOP_SHEET, CONTEXT_COLUMNS, FIRST_ROW, HEADER_BLOCK, HEADER_ROW, HEADER_SCHEMA,
-                                  HELP_SHEET, LEAD_SHEET, META_SHEET, RETURN_FORMAT, ROW_SCHEMA, Column,
+                                  HELP_SHEET, LEAD_SHEET, META_SHEET, RESULT_FIRST_ROW, RESULT_HEADERS, RESULT_HINT,
+                                  RESULT_SHEET, RETURN_FORMAT, ROW_SCHEMA, Column,
                                   file_fingerprint, input_columns, meta_rows, row_fingerprint)
 from xltasks.core.schemas import load_schema
 from xltasks.files.return_checks import (add_validations, conditional_rules, mark_missing, mark_wrong,
@@ -171,10 +172,11 @@ def _add_checks(ws: Worksheet, role: str, columns: list[Column], last_row: int) 
 def _protect(ws: Worksheet) -> None:
     """Locked cells cannot change and rows cannot be inserted or deleted. No password: protection guards against
     slips, not against intent (the validator's fingerprint catches edits), and a forgotten password locks out
-    the office itself. Row heights and column widths stay adjustable, so long answers can be read."""
+    the office itself. Row heights and column widths stay adjustable, so long answers can be read, and cell
+    formats too: Excel refuses a fill on a protected sheet otherwise, and the 校验本表 button colours bad cells."""
     p = ws.protection
     p.sheet = True
-    p.formatRows = p.formatColumns = False  # False = allowed
+    p.formatRows = p.formatColumns = p.formatCells = False  # False = allowed
     p.insertRows = p.deleteRows = p.insertColumns = p.deleteColumns = p.sort = p.autoFilter = True
 
 
@@ -227,6 +229,7 @@ def build_return(programme: str, programme_id: str, office: str, share: Assignme
         columns[role] = "|".join(c.header for c in cols)
         tasks_meta += metas
     write_help(wb.create_sheet(HELP_SHEET), programme, share, info, office)
+    write_results_sheet(wb.create_sheet(RESULT_SHEET))
     meta = {
         "format": RETURN_FORMAT, "generator": f"xltasks {__version__}", "programme": programme,
         "programme_id": programme_id, "round": info.name, "unit": share.unit,
@@ -239,6 +242,19 @@ def build_return(programme: str, programme_id: str, office: str, share: Assignme
     wb.active = 0
     wb.security = WorkbookProtection(lockStructure=True)  # no adding, renaming, deleting or unhiding sheets
     return wb, meta
+
+
+RESULT_WIDTHS = (7, 10, 8, 12, 80)
+
+
+def write_results_sheet(ws: Worksheet) -> None:
+    """The 校验结果 sheet as issued: title, hint and headers, unprotected, so the button can write below them."""
+    write_title(ws, RESULT_SHEET)
+    hint = ws.cell(row=2, column=1, value=RESULT_HINT)
+    hint.font = HINT_FONT
+    write_header_row(ws, RESULT_FIRST_ROW - 1, list(RESULT_HEADERS), list(RESULT_WIDTHS))
+    ws.freeze_panes = ws.cell(row=RESULT_FIRST_ROW, column=1)
+    setup_print(ws, title_rows=f"{RESULT_FIRST_ROW - 1}:{RESULT_FIRST_ROW - 1}", header_text=RESULT_SHEET)
 
 
 def _write_meta(ws: Worksheet, meta: dict) -> None:
