@@ -1,0 +1,148 @@
+"""The clerk's buttons on the open return: 校验本表, 清除标记, 导出报送文件 (each returns what it told the clerk)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+from xltasks.core.findings import SourceError
+from xltasks.core.returns import (META_SHEET, RESULT_FIRST_ROW, RESULT_SHEET, meta_from_rows, return_file_name)
+from xltasks.core.validation import ReturnData, ReturnReport, validate_return
+from xltasks.excel.book import alert, return_data, sheet_names, sheet_rows, write_rows
+from xltasks.excel.marks import Fill, issued_colors, marks_for, rectangles, restore_for
+from xltasks.excel.saved import differs_from_file, file_sheets
+from xltasks.files.annotate import SEVERITY_LABEL
+
+ALERT_TITLE = "xltasks 报送表"
+LISTED_IN_ALERT = 8  # a return without a 校验结果 sheet gets its findings in the message box
+
+
+def _meta(data: ReturnData) -> dict | None:
+    try:
+        meta = meta_from_rows(data.sheets.get(META_SHEET) or [])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return meta if meta.get("sheets") and meta.get("tasks") is not None else None
+
+
+def _issued(data: ReturnData, meta: dict | None) -> dict[tuple[str, str], str]:
+    if meta is None:
+        return {}
+    header_row = int(meta.get("first_row", 6)) - 2
+    headers = {name: rows[header_row] for name, rows in data.sheets.items() if len(rows) > header_row}
+    return issued_colors(meta, headers)
+
+
+def _listed_marks(book) -> tuple[list[tuple[str, str]], int]:
+    """The cells the last 校验本表 marked (columns 工作表, 单元格 of 校验结果) and that sheet's last used row."""
+    rows = sheet_rows(book, RESULT_SHEET)
+    listed = [(str(r[1]), str(r[2])) for r in rows[RESULT_FIRST_ROW - 1:] if len(r) > 2 and r[1] and r[2]]
+    return listed, len(rows)
+
+
+def _paint(book, fills: list[Fill]) -> None:
+    for f in fills:
+        book.sheets[f.sheet].range((f.top, f.left), (f.bottom, f.right)).color = f.color
+
+
+def check(book, today: dt.date | None = None) -> tuple[ReturnData, dict | None, ReturnReport]:
+    data = return_data(book)
+    return data, _meta(data), validate_return(data, today=today or dt.date.today())
+
+
+def _shown(report: ReturnReport) -> list:
+    return [f for f in report.findings if f.severity in ("error", "warning")]
+
+
+def validate_return_book(book, today: dt.date | None = None) -> str:
+    """校验本表: the same checks as `xltasks validate`, bad cells coloured, one line each in 校验结果, an alert."""
+    data, meta, report = check(book, today)
+    shown = _shown(report)
+    errors = sum(f.severity == "error" for f in shown)
+    warnings = len(shown) - errors
+    if RESULT_SHEET not in sheet_names(book) or meta is None:  # not a return, or one issued before the sheet was
+        text = _listed(shown, errors)
+        alert(book, text, ALERT_TITLE, critical=bool(errors))
+        return text
+    issued = _issued(data, meta)
+    listed, last_row = _listed_marks(book)
+    marks = marks_for(shown, issued)
+    _paint(book, rectangles({p: c for p, c in restore_for(listed, issued).items() if p not in marks}))
+    _paint(book, rectangles(marks))
+    lines = [[SEVERITY_LABEL[f.severity], f.sheet or "", f.cell or "", f.field or "", f.message] for f in shown]
+    write_rows(book, RESULT_SHEET, RESULT_FIRST_ROW, lines, clear_to=last_row)
+    if errors:
+        book.sheets[RESULT_SHEET].activate()
+        text = f"共{errors}处需修改，已标红；详见「{RESULT_SHEET}」表。" + (f"另有{warnings}条提示。" if warnings else "")
+    else:
+        text = "校验通过，可以报送。" + (f"另有{warnings}条提示，见「{RESULT_SHEET}」表。" if warnings else "")
+    alert(book, text, ALERT_TITLE, critical=bool(errors))
+    return text
+
+
+def _listed(shown: list, errors: int) -> str:
+    if not shown:
+        return "校验通过，可以报送。"
+    head = f"共{errors}处需修改：" if errors else "校验通过，可以报送。以下提示请留意："
+    items = [f"{i}. {f.message}" for i, f in enumerate(shown[:LISTED_IN_ALERT], start=1)]
+    more = [f"……共{len(shown)}条。"] if len(shown) > LISTED_IN_ALERT else []
+    return "\n".join([head, *items, *more])
+
+
+def clear_marks_book(book) -> str:
+    """清除标记: the fills 校验本表 set go back to those issued and 校验结果 is emptied; no typed value changes."""
+    if RESULT_SHEET not in sheet_names(book):
+        text = f"本工作簿没有「{RESULT_SHEET}」表，没有可清除的标记。"
+        alert(book, text, ALERT_TITLE)
+        return text
+    data = return_data(book)
+    listed, last_row = _listed_marks(book)
+    _paint(book, rectangles(restore_for(listed, _issued(data, _meta(data)))))
+    write_rows(book, RESULT_SHEET, RESULT_FIRST_ROW, [], clear_to=last_row)
+    text = f"已清除{len(set(listed))}处标记。" if listed else "没有需要清除的标记。"
+    alert(book, text, ALERT_TITLE)
+    return text
+
+
+def export_return_book(book, folder: Path | None, today: dt.date | None = None) -> str:
+    """导出报送文件: a clean return saved as 期次-单位-报送表.xlsx beside the open file (`folder`); refused with
+    the number of problems otherwise. Without a folder (the server cannot reach the clerk's disk) the clerk is told
+    the name to save it under."""
+    data, meta, report = check(book, today)
+    errors = sum(f.severity == "error" for f in report.findings)
+    if errors or meta is None:
+        text = (f"还有{errors}处需修改，暂不能导出。请先点「校验本表」，按「{RESULT_SHEET}」表修改。" if meta else
+                "当前工作簿不是 xltasks 下发的报送表，不能导出。")
+        alert(book, text, ALERT_TITLE, critical=True)
+        return text
+    name = return_file_name(meta["round"], meta["unit"])
+    if folder is None:
+        text = f"校验通过。请用「文件—另存为」把本表保存为“{name}”，按通知报送。"
+    else:
+        text = _export(book, data, Path(folder), name)
+    alert(book, text, ALERT_TITLE, critical=not text.startswith("已"))
+    return text
+
+
+def _export(book, data: ReturnData, folder: Path, name: str) -> str:
+    source = folder / Path(book.name).name
+    if not source.is_file():
+        return "请先保存本表（Ctrl+S），再点「导出报送文件」。"
+    try:
+        if differs_from_file(data.sheets, source):
+            return "本表有未保存的修改。请先保存（Ctrl+S），再点「导出报送文件」。"
+        results = file_sheets(source, [RESULT_SHEET]).get(RESULT_SHEET, [])
+    except SourceError as exc:
+        return f"无法读取已保存的文件：{exc.finding.message}"
+    if any(any(v not in (None, "") for v in row) for row in results[RESULT_FIRST_ROW - 1:]):
+        return "保存的文件中还留有校验标记。请先点「清除标记」，保存后再导出。"
+    target = folder / name
+    if target.resolve() == source.resolve():
+        return f"已是报送用的文件名，可以直接报送：{target}"
+    temp = target.with_name(f".xltasks-{os.getpid()}-{name}")
+    shutil.copyfile(source, temp)
+    os.replace(temp, target)
+    return f"已导出：{target}\n请把这个文件按通知报送。"
+

@@ -1,0 +1,111 @@
+"""Which cells of an open return to colour for its findings, and the fill each had as issued: pure, as rectangles.
+
+A cell is marked only where its issued fill is known (the task rows and the header block): taking a mark off
+sets that fill again, so nothing else of the clerk's workbook changes. Cells are grouped into rectangles (a run
+of columns on consecutive rows), one fill action each, never one action per cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xltasks.core.findings import Finding
+from xltasks.core.grid import a1
+from xltasks.core.returns import HEADER_SCHEMA, input_columns
+from xltasks.core.schemas import load_schema
+from xltasks.files.annotate import FILL_COLORS
+
+MARK_COLORS = {severity: f"#{argb[2:]}" for severity, argb in FILL_COLORS.items()}  # error red, warning yellow
+INPUT_COLOR, LOCKED_COLOR = "#FFF9E5", "#F2F2F2"  # files/return_book.py: INPUT_FILL, LOCKED_FILL
+
+
+@dataclass(frozen=True)
+class Fill:
+    """One fill action: `color` over rows top..bottom, columns left..right (1-based) of `sheet`."""
+
+    sheet: str
+    top: int
+    left: int
+    bottom: int
+    right: int
+    color: str
+
+
+def _position(ref: str) -> tuple[int, int]:
+    letters = ref.rstrip("0123456789")
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return int(ref[len(letters):]), col
+
+
+def issued_colors(meta: dict, header_rows: dict[str, list]) -> dict[tuple[str, str], str]:
+    """(sheet, A1) -> the fill a cell was issued with, for every cell of the task rows and the header block.
+    `header_rows` holds each task sheet's column-header row as it is now (a moved column keeps its colour)."""
+    colors: dict[tuple[str, str], str] = {}
+    first = meta.get("first_row", 6)
+    for role in ("lead", "coop"):
+        sheet = meta["sheets"].get(role)
+        if not sheet or sheet not in header_rows:
+            continue
+        inputs = {c.header for c in input_columns(role)}
+        rows = [t["row"] for t in meta["tasks"] if t["sheet"] == sheet] or [first]
+        for c, header in enumerate(header_rows[sheet], start=1):
+            if header in (None, ""):
+                continue
+            color = INPUT_COLOR if str(header).strip() in inputs else LOCKED_COLOR
+            for r in range(first, max(rows) + 1):
+                colors[(sheet, a1(r, c))] = color
+    block = meta.get("header_cells") or {}
+    inputs = load_schema(HEADER_SCHEMA)["properties"]
+    for key, ref in block.items():
+        if key != "sheet" and ref:
+            colors[(block["sheet"], ref)] = INPUT_COLOR if key in inputs else LOCKED_COLOR
+    return colors
+
+
+def rectangles(cells: dict[tuple[str, str], str]) -> list[Fill]:
+    """The fewest simple rectangles: runs of adjacent columns in a row, then identical runs on following rows."""
+    by_row: dict[tuple[str, str, int], list[int]] = {}
+    for (sheet, ref), color in cells.items():
+        row, col = _position(ref)
+        by_row.setdefault((sheet, color, row), []).append(col)
+    runs: list[tuple[str, str, int, int, int]] = []
+    for (sheet, color, row), cols in sorted(by_row.items()):
+        cols.sort()
+        start = prev = cols[0]
+        for col in cols[1:] + [None]:
+            if col is not None and col == prev + 1:
+                prev = col
+                continue
+            runs.append((sheet, color, start, prev, row))
+            if col is not None:
+                start = prev = col
+    fills: list[Fill] = []
+    open_runs: dict[tuple[str, str, int, int], Fill] = {}
+    for sheet, color, left, right, row in sorted(runs, key=lambda r: (r[0], r[4], r[2])):
+        key = (sheet, color, left, right)
+        prev = open_runs.get(key)
+        if prev and prev.bottom == row - 1:
+            grown = Fill(sheet, prev.top, left, row, right, color)
+            fills[fills.index(prev)] = grown
+            open_runs[key] = grown
+        else:
+            open_runs[key] = Fill(sheet, row, left, row, right, color)
+            fills.append(open_runs[key])
+    return fills
+
+
+def marks_for(findings: list[Finding], issued: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
+    """(sheet, A1) -> mark colour, for the findings whose cell has a known issued fill; an error wins a cell."""
+    marks: dict[tuple[str, str], str] = {}
+    for f in findings:
+        place = (f.sheet, f.cell)
+        if f.severity in MARK_COLORS and place in issued and marks.get(place) != MARK_COLORS["error"]:
+            marks[place] = MARK_COLORS[f.severity]
+    return marks
+
+
+def restore_for(places: list[tuple[str, str]], issued: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
+    """(sheet, A1) -> issued fill, for the marked places (as the 校验结果 sheet lists them)."""
+    return {place: issued[place] for place in places if place in issued}
