@@ -1,0 +1,199 @@
+"""The coordinator's buttons on the open master: 生成下发表, 批量校验, 汇总报送, 刷新统计.
+
+They work on files (the master as saved, a folder of returns), through the same actions as the terminal, and
+write into the open workbook only what is small: the settings rows and the 校验汇总 sheet. The master is
+rewritten whole by `merge` on disk, never sent back as thousands of cell actions; Excel is then told to reopen it.
+The round and the folders are read from rows of the master's 使用说明 sheet (本期期次, 报送表文件夹, 下发表文件夹):
+neither client offers a folder dialog to Python (Office.js has none at all), and cells stay visible, printable
+and the same on every PC, where a dialog's answer would be asked again at every click.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from xltasks.core.config import Config, parse_config
+from xltasks.core.findings import SourceError
+from xltasks.excel.book import alert, sheet_names, sheet_rows, write_rows
+from xltasks.excel.saved import differs_from_file
+from xltasks.files.master_layout import HELP_SHEET, META_SHEET, TASK_SHEET
+from xltasks.files.safe_write import WriteRefused
+
+ALERT_TITLE = "xltasks 总台账"
+SETTINGS = (("round", "本期期次"), ("inbox", "报送表文件夹"), ("outbox", "下发表文件夹"))
+SUMMARY_SHEET = "校验汇总"
+SUMMARY_HEADERS = ["文件", "单位", "期次", "结果", "错误", "提示", "第一处问题"]
+# What a coordinator's request must carry; 历次进展 and the answer store can pass VBA's 32,767-row limit.
+NEEDED_SHEETS = (TASK_SHEET, HELP_SHEET, META_SHEET)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a button's files are. On the user's PC: the master is the open workbook's file and the folders are
+    the 使用说明 rows (relative to the master's folder). On the server: the programme's configured files; what
+    the workbook's rows name as folders is not used, so no client can point the server at a path of its own."""
+
+    master: Path
+    inbox: Path | None = None      # None: take the 报送表文件夹 row
+    outbox: Path | None = None     # None: take the 下发表文件夹 row
+    config: Config | None = None
+    on_server: bool = False
+    reopen: bool = False           # close the open master before writing its file, open it again after (COM)
+
+    def folder(self, row_value: str, fixed: Path | None) -> Path:
+        if fixed is not None or self.on_server:
+            return fixed or self.master.parent
+        path = Path(row_value)
+        return path if path.is_absolute() else self.master.parent / path
+
+
+class NotReady(Exception):
+    """The button cannot go on yet; the message (Chinese) says what the coordinator should do first."""
+
+
+def read_settings(book, today: dt.date) -> dict[str, str]:
+    """The 使用说明 rows the buttons read; missing ones are added with defaults, then NotReady asks to check them."""
+    if HELP_SHEET not in sheet_names(book):
+        raise NotReady(f"当前工作簿没有「{HELP_SHEET}」表，请在 xltasks 生成的总台账中使用这些按钮。")
+    rows = sheet_rows(book, HELP_SHEET)
+    found = {str(r[0]).strip(): r[1] for r in rows if len(r) > 1 and r[0] not in (None, "")}
+    defaults = {"round": f"{today.year}年{today.month}月", "inbox": "报送表", "outbox": "下发表"}
+    missing = [[label, defaults[key]] for key, label in SETTINGS if label not in found]
+    if missing:
+        write_rows(book, HELP_SHEET, len(rows) + 1, missing)
+        first = len(rows) + 1
+        raise NotReady(f"已在「{HELP_SHEET}」表第{first}–{first + len(missing) - 1}行写入按钮设置"
+                       f"（{'、'.join(m[0] for m in missing)}），请核对（期次如“{defaults['round']}”）并保存（Ctrl+S）后再点一次。")
+    values = {key: str(found[label] or "").strip() for key, label in SETTINGS}
+    if not values["round"]:
+        raise NotReady(f"请在「{HELP_SHEET}」表“本期期次”一行填写期次，例如“{defaults['round']}”。")
+    return values
+
+
+def _check_saved(book, place: Place) -> None:
+    if not place.master.is_file():
+        raise NotReady(f"找不到总台账文件“{place.master}”。请先保存总台账。")
+    # A request carries only the sheets it needs; through COM every sheet is compared, since 汇总报送 closes the
+    # window before writing its file (only 校验汇总, rebuilt by 批量校验, may differ).
+    names = [n for n in sheet_names(book) if n != SUMMARY_SHEET] if place.reopen else NEEDED_SHEETS
+    open_sheets = {name: sheet_rows(book, name) for name in names if name in sheet_names(book)}
+    try:
+        changed = differs_from_file(open_sheets, place.master)
+    except SourceError as exc:
+        raise NotReady(exc.finding.message) from exc
+    if changed:
+        where = "服务器上的总台账" if place.on_server else "保存的文件"
+        raise NotReady(f"「{'、'.join(changed)}」表与{where}不一致（有未保存的修改？）。请先保存（Ctrl+S）再点。")
+
+
+def run_button(book, place: Place, work, today: dt.date | None = None) -> str:
+    """Settings, the saved check, then `work(settings)` -> message; every refusal becomes one alert, never a
+    traceback in the clerk's face."""
+    from xltasks.actions.merge import NothingToMerge
+    from xltasks.actions.split import SplitRefused
+
+    shown = [book]  # the workbook the alert goes to: the master opened again, after 汇总报送 on the PC
+    try:
+        settings = read_settings(book, today or dt.date.today())
+        _check_saved(book, place)
+        text, critical = work(settings, shown)
+    except (NotReady, SplitRefused, WriteRefused) as exc:
+        text, critical = str(exc), True
+    except SourceError as exc:
+        text, critical = exc.finding.message, True
+    except NothingToMerge:
+        text, critical = "报送表文件夹中没有报送表。", True
+    alert(shown[0], text, ALERT_TITLE, critical=critical)
+    return text
+
+
+def split_round_book(book, place: Place, today: dt.date | None = None) -> str:
+    """生成下发表: every unit's return for the round in 本期期次, written to the 下发表 folder."""
+    from xltasks.actions.split import split
+
+    def work(settings: dict, shown: list) -> tuple[str, bool]:
+        out = place.folder(settings["outbox"], place.outbox)
+        result = split(place.master, out, settings["round"], place.config, with_coop=True, force=True)
+        warned = f"另有{len(result.findings)}条提示（可在终端运行 xltasks split 查看）。" if result.findings else ""
+        return f"已生成{len(result.files)}份报送表（{result.round}），保存在：{out}\n{warned}".strip(), False
+    return run_button(book, place, work, today)
+
+
+def validate_folder_book(book, place: Place, today: dt.date | None = None) -> str:
+    """批量校验: every return in the 报送表 folder, the report workbook beside the master, 校验汇总 in the master."""
+    from xltasks.actions.validate import validate, write_report
+    from xltasks.core.returns import safe_name_part
+
+    def work(settings: dict, shown: list) -> tuple[str, bool]:
+        inbox = place.folder(settings["inbox"], place.inbox)
+        if not inbox.is_dir():
+            raise NotReady(f"报送表文件夹“{inbox}”不存在。请把收到的报送表放进这个文件夹，或在「{HELP_SHEET}」表改写路径。")
+        result = validate([inbox], place.master, settings["round"], today=today)
+        report = place.master.with_name(f"{place.master.stem}-{safe_name_part(settings['round'])}-校验报告.xlsx")
+        write_report(result, report)
+        _write_summary(book, result, inbox)
+        s = result.summary()
+        return (f"共{s['files']}份，通过{s['valid']}份，有误{s['invalid']}份。\n"
+                f"逐条问题见「{SUMMARY_SHEET}」表和校验报告：{report}"), bool(s["invalid"])
+    return run_button(book, place, work, today)
+
+
+def _write_summary(book, result, inbox: Path) -> None:
+    lines = [SUMMARY_HEADERS]
+    for r in result.files:
+        errors = [f for f in r.findings if f.severity == "error"]
+        lines.append([_shown_path(r.path, inbox), r.unit, r.round, "通过" if r.valid else "有误", len(errors),
+                      sum(f.severity == "warning" for f in r.findings), errors[0].message if errors else ""])
+    if SUMMARY_SHEET not in sheet_names(book):
+        book.sheets.add(SUMMARY_SHEET, after=book.sheets[len(book.sheets) - 1])
+        last = 0
+    else:
+        last = len(sheet_rows(book, SUMMARY_SHEET))
+    write_rows(book, SUMMARY_SHEET, 1, lines, clear_to=max(last, len(lines)))
+    book.sheets[SUMMARY_SHEET].range((1, 1), (len(lines), len(SUMMARY_HEADERS))).autofit()
+    book.sheets[SUMMARY_SHEET].activate()
+
+
+def _shown_path(path: str, inbox: Path) -> str:
+    try:
+        return str(Path(path).relative_to(inbox))
+    except ValueError:
+        return Path(path).name
+
+
+def merge_folder_book(book, place: Place, today: dt.date | None = None, *, as_of_today: bool = False) -> str:
+    """汇总报送 (and, with `as_of_today`, 刷新统计): the 报送表 folder merged into the master file on disk."""
+    from xltasks.actions.merge import merge
+
+    def work(settings: dict, shown: list) -> tuple[str, bool]:
+        inbox = place.folder(settings["inbox"], place.inbox)
+        if not inbox.is_dir():
+            raise NotReady(f"报送表文件夹“{inbox}”不存在。")
+        when = today or dt.date.today()
+        app = book.app
+        if place.reopen:  # Excel holds the open file: close it (its values were checked saved), write, reopen
+            book.close()
+        try:
+            result = merge(place.master, [inbox], settings["round"], place.config or parse_config(None),
+                           as_of=when if as_of_today else None, today=when)
+        finally:
+            if place.reopen:
+                shown[0] = app.books.open(str(place.master))
+        outcomes = [f.outcome for f in result.reconciled.files]
+        head = (f"已按{result.as_of.isoformat()}刷新统计。" if as_of_today else
+                f"汇总{outcomes.count('merged')}份，退回{outcomes.count('rejected')}份，"
+                f"未报送{len(result.reconciled.missing_units)}个单位。")
+        if result.unchanged:
+            return head + "总台账已是最新，没有改动。", False
+        if not result.written:
+            return head + "没有本期的报送表，总台账未改动。", True
+        again = "已重新打开。" if place.reopen else "请关闭本窗口（不保存），再重新打开总台账查看。"
+        return head + f"\n总台账已写入：{place.master}\n{again}", False
+    return run_button(book, place, work, today)
+
+
+def refresh_stats_book(book, place: Place, today: dt.date | None = None) -> str:
+    """刷新统计: states recomputed as of today from the same returns, 汇总统计 rebuilt."""
+    return merge_folder_book(book, place, today, as_of_today=True)
