@@ -418,11 +418,39 @@ def demo_command(out_dir: Path, as_json: bool) -> None:
     console().print(f"\n演示完成，总台账和报送表在文件夹“{out_dir}”中；“…-演示回收”文件夹里是模拟填报的报送表。")
 
 
+
+@cli.command("serve", help=(
+    "启动按钮服务（xlwings 远程方式）：客户端电脑无需安装 Python，Excel 中的按钮把工作簿发到这里处理。"
+    "默认只在本机（127.0.0.1）监听；在其他地址监听必须用 --token-file 设置访问口令。按 Ctrl+C 停止。\n\n"
+    "Serve the Excel buttons over HTTP for xlwings' remote clients (VBA RunServerPython, Office.js). Loopback by "
+    "default; any other address needs --token-file. Ctrl+C stops it."))
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。/ Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="端口。/ Port.")
+@click.option("--token-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="访问口令文件（一行，至少16个字符）。/ File holding the access token (one line, 16+ characters).")
+@click.option("--programmes", "programmes_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="项目配置（TOML）：每个项目的总台账、报送表文件夹、下发表文件夹。/ The programmes' folders (TOML).")
+def serve_command(host: str, port: int, token_file: Path | None, programmes_path: Path | None) -> None:
+    from xltasks.excel.programmes import ProgrammesError, load_programmes
+    from xltasks.excel.server import LOOPBACK, read_token, serve
+
+    try:
+        token = read_token(token_file)
+        programmes = load_programmes(programmes_path) if programmes_path else []
+    except (OSError, ValueError, ProgrammesError) as exc:
+        raise CannotRun(str(exc)) from exc
+    if host not in LOOPBACK and not token:
+        raise CannotRun(f"在 {host} 上监听会让局域网中的其他电脑访问，必须用 --token-file 设置访问口令。")
+    console().print(f"xltasks 按钮服务：http://{host}:{port}/xlwings/custom-scripts-call/<按钮>"
+                    f"（{len(programmes)}个项目；按 Ctrl+C 停止）")
+    serve(host, port, token, programmes)
+
+
 _CLICK_MESSAGES = [
     (r"Missing argument '(.+?)'\.", r"缺少参数 \1。"),
     (r"Missing option '(.+?)'.*", r"缺少选项 \1。"),
     (r"No such option:? '?([^'\s.]+)'?.*", r"没有选项 \1。"),
-    (r"No such command '(.+?)'\..*", r"没有子命令“\1”，可用：import、split、validate、merge、demo。"),
+    (r"No such command '(.+?)'\..*", r"没有子命令“\1”，可用：import、split、validate、merge、demo、serve。"),
     (r"Option '(.+?)' requires an argument\.", r"选项 \1 需要一个值。"),
     (r"Invalid value for '(.+?)': Directory '(.+?)' is a file\.", r"选项 \1 的值有误：“\2”是文件，这里需要文件夹。"),
     (r"Invalid value for '(.+?)': File '(.+?)' is a directory\.", r"选项 \1 的值有误：“\2”是文件夹，这里需要文件。"),
