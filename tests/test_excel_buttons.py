@@ -1,0 +1,224 @@
+"""The Excel buttons on real workbooks through both xlwings clients' payloads, answers applied back as Excel would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import CONFIGS, ROOT, convert
+from xlwings_harness import ExcelRefused, actions_of, apply, book_from, payload, run_button
+from xltasks.actions.demo import fill_demo_return
+from xltasks.actions.split import split
+from xltasks.actions.validate import validate
+from xltasks.core.config import parse_config
+from xltasks.core.returns import LEAD_SHEET, RESULT_SHEET
+from xltasks.excel import buttons
+from xltasks.excel.clerk import clear_marks_book, export_return_book, validate_return_book
+from xltasks.excel.coordinator import NEEDED_SHEETS
+
+TODAY = dt.date(2026, 11, 28)
+CLIENTS = ("VBA", "Office.js")
+MASTERS = {"tongchuan": ROOT / "workbooks" / "masters" / "tongchuan-master.xlsx",
+           "yanta": ROOT / "workbooks" / "masters" / "yanta-master.xlsx"}
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory) -> dict[str, list[Path]]:
+    out = tmp_path_factory.mktemp("issued")
+    return {name: [f.path for f in split(master, out / name, "2026年11月",
+                                         parse_config((CONFIGS / f"{name}.toml").read_text("utf-8")),
+                                         with_coop=True).files]
+            for name, master in MASTERS.items()}
+
+
+def lead_return(issued, programme: str) -> Path:
+    return next(p for p in issued[programme] if LEAD_SHEET in load_workbook(p, read_only=True).sheetnames)
+
+
+def looks(path: Path) -> dict:
+    """Every non-empty cell's value and every cell's fill colour, per sheet: what a clerk would see changed."""
+    wb = load_workbook(path)
+    seen = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                fill = c.fill.fgColor.rgb[-6:] if c.fill.fill_type == "solid" else None
+                if c.value not in (None, "") or fill:
+                    seen[(ws.title, c.coordinate)] = (c.value, fill)
+    return seen
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize("programme", ["tongchuan", "yanta"])
+def test_check_marks_lists_and_clears_exactly(issued, tmp_path, client, programme):
+    path = fill_demo_return(lead_return(issued, programme), tmp_path / "r.xlsx", TODAY, seed=1, mistake=True)
+    before = looks(path)
+    done = run_button(path, lambda b: validate_return_book(b, TODAY), client)
+    expected = [f for f in validate([path], today=TODAY).files[0].findings if f.severity == "error"]
+    assert [f.code for f in expected] == ["cell.not-a-number"]
+    assert done.alerts == ["共1处需修改，已标红；详见「校验结果」表。"] and done.active == RESULT_SHEET
+    wb = load_workbook(path)
+    bad = expected[0]
+    assert wb[bad.sheet][bad.cell].fill.fgColor.rgb[-6:] == "FFC7CE"
+    listed = [[c.value for c in row] for row in wb[RESULT_SHEET].iter_rows(min_row=4) if row[0].value]
+    assert listed == [["错误", bad.sheet, bad.cell, bad.field, bad.message]]
+    # the clerk fixes the cell as told; the workbook then passes the terminal's check too
+    wb[bad.sheet][bad.cell] = 80
+    wb.save(path)
+    done = run_button(path, lambda b: validate_return_book(b, TODAY), client)
+    assert done.alerts == ["校验通过，可以报送。"]
+    assert validate([path], today=TODAY).files[0].valid
+    after_fix = looks(path)
+    assert after_fix[(bad.sheet, bad.cell)][1] == before[(bad.sheet, bad.cell)][1]  # the red came off by itself
+    done = run_button(path, clear_marks_book, client)
+    assert done.alerts == ["没有需要清除的标记。"]
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_clear_marks_gives_back_the_workbook_as_before(issued, tmp_path, client):
+    path = Path(shutil.copy(lead_return(issued, "tongchuan"), tmp_path / "blank.xlsx"))  # nothing filled: many marks
+    apply(path, [], path)  # the same openpyxl round trip the buttons' answers go through
+    before = looks(path)
+    done = run_button(path, lambda b: validate_return_book(b, TODAY), client)
+    assert done.alerts[0].startswith("共") and done.counts["setRangeColor"] < 30  # rectangles, not one per cell
+    assert looks(path) != before
+    done = run_button(path, clear_marks_book, client)
+    assert done.alerts[0].startswith("已清除") and looks(path) == before
+
+
+def test_a_return_resaved_by_libreoffice_is_checked_and_marked(issued, tmp_path, soffice):
+    (tmp_path / "in").mkdir()
+    filled = fill_demo_return(lead_return(issued, "yanta"), tmp_path / "in" / "r.xlsx", TODAY, 2, mistake=True)
+    resaved = convert(soffice, filled, "xlsx", tmp_path / "lo")
+    done = run_button(resaved, lambda b: validate_return_book(b, TODAY), "VBA")
+    assert done.alerts == ["共1处需修改，已标红；详见「校验结果」表。"]
+
+
+def test_excel_refuses_what_the_buttons_must_not_do(issued, tmp_path):
+    """The harness is Excel's stand-in: a fill on a sheet without format permission or a new sheet in a locked
+    workbook fails, as in Excel; returns issued before the 校验结果 sheet get their findings in the message."""
+    path = Path(shutil.copy(lead_return(issued, "tongchuan"), tmp_path / "r.xlsx"))
+    wb = load_workbook(path)
+    wb[LEAD_SHEET].protection.formatCells = True
+    wb.save(path)
+    book = book_from(payload(path))
+    book.sheets[LEAD_SHEET].range("A6").color = "#FF0000"
+    with pytest.raises(ExcelRefused):
+        apply(path, actions_of(book), tmp_path / "x.xlsx")
+    book = book_from(payload(path))
+    book.sheets.add("新表")
+    with pytest.raises(ExcelRefused):
+        apply(path, actions_of(book), tmp_path / "x.xlsx")
+    del wb[RESULT_SHEET]  # an older return: no 校验结果 sheet, no format permission
+    wb.save(path)
+    done = run_button(path, lambda b: validate_return_book(b, TODAY), "VBA")
+    assert done.counts == {"alert": 1} and done.alerts[0].startswith("共") and "\n1. " in done.alerts[0]
+
+
+def test_foreign_workbooks_get_one_message_and_no_change(tmp_path):
+    for source in sorted((ROOT / "tests" / "data" / "foreign").glob("*.xlsx")):
+        path = Path(shutil.copy(source, tmp_path / source.name))
+        for button in (validate_return_book, clear_marks_book, lambda b: export_return_book(b, tmp_path)):
+            book = book_from(payload(path))
+            button(book)
+            kinds = [a["func"] for a in actions_of(book)]
+            assert kinds == ["alert"], (source.name, kinds)
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_export_saves_a_clean_return_under_the_expected_name(issued, tmp_path, client):
+    source = lead_return(issued, "tongchuan")
+    path = fill_demo_return(source, tmp_path / "我的填报.xlsx", TODAY, seed=3, mistake=True)
+    errors = sum(f.severity == "error" for f in validate([path], today=TODAY).files[0].findings)
+    done = run_button(path, lambda b: export_return_book(b, tmp_path, TODAY), client)
+    assert errors and done.alerts[0].startswith(f"还有{errors}处需修改")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["我的填报.xlsx"]
+    path = fill_demo_return(source, path, TODAY, seed=3)
+    saved = path.read_bytes()
+    done = run_button(path, lambda b: export_return_book(b, tmp_path, TODAY), client)
+    target = tmp_path / source.name  # 期次-单位-报送表.xlsx, as split named it
+    assert done.alerts == [f"已导出：{target}\n请把这个文件按通知报送。"]
+    assert target.read_bytes() == saved and validate([target], today=TODAY).files[0].valid
+
+
+def test_export_refuses_unsaved_changes_and_saved_marks(issued, tmp_path):
+    source = lead_return(issued, "tongchuan")
+    path = fill_demo_return(source, tmp_path / "r.xlsx", TODAY, seed=3)
+    text_col = next(c.column_letter for c in load_workbook(path)[LEAD_SHEET][5] if c.value == "进展情况")
+    book = book_from(typed_not_saved(payload(path), LEAD_SHEET, f"{text_col}6"))
+    export_return_book(book, tmp_path, TODAY)
+    assert "未保存" in actions_of(book)[-1]["args"][0]
+    wb = load_workbook(path)
+    wb[RESULT_SHEET]["A4"], wb[RESULT_SHEET]["E4"] = "错误", "旧的校验结果"
+    wb.save(path)
+    done = run_button(path, lambda b: export_return_book(b, tmp_path, TODAY), "VBA")
+    assert "清除标记" in done.alerts[0] and not (tmp_path / source.name).exists()
+
+
+def typed_not_saved(body: bytes, sheet: str, ref: str) -> bytes:
+    """The request a workbook sends after the user typed into `ref` of `sheet` without saving."""
+    data = json.loads(body)
+    values = next(s for s in data["sheets"] if s["name"] == sheet)["values"]
+    row, col = int(ref[1:]) - 1, ord(ref[0]) - 65
+    values[row][col] = "改了没存"
+    return json.dumps(data).encode("utf-8")
+
+
+def click(master: Path, button, client: str = "VBA"):
+    """A coordinator's click on the open master, as RunPython would make it (the mock caller is the JSON book)."""
+    book = book_from(payload(master, client, include=list(NEEDED_SHEETS), name=str(master)))
+    book.set_mock_caller()
+    button()
+    return apply(master, actions_of(book))
+
+
+@pytest.mark.parametrize("programme,client", [("tongchuan", "VBA"), ("yanta", "Office.js")])
+def test_the_coordinators_round_from_the_ribbon(tmp_path, programme, client):
+    master = Path(shutil.copy(MASTERS[programme], tmp_path / "总台账.xlsx"))
+    shutil.copy(CONFIGS / f"{programme}.toml", tmp_path / "office.toml")
+    done = click(master, buttons.xl_split_round, client)
+    assert "写入按钮设置" in done.alerts[0] and not (tmp_path / "下发表").exists()
+    rows = {r[0].value: r[1].value for r in load_workbook(master)["使用说明"].iter_rows() if r[0].value}
+    assert rows["报送表文件夹"] == "报送表" and rows["本期期次"] == f"{dt.date.today().year}年{dt.date.today().month}月"
+    wb = load_workbook(master)
+    ws = wb["使用说明"]
+    row = next(r for r in ws.iter_rows() if r[0].value == "本期期次")
+    row[1].value = "2026年11月"
+    wb.save(master)
+    done = click(master, buttons.xl_split_round, client)
+    issued = sorted((tmp_path / "下发表").glob("*.xlsx"))
+    assert done.alerts[0].startswith(f"已生成{len(issued)}份报送表（2026年11月）") and issued
+    inbox = tmp_path / "报送表"
+    inbox.mkdir()
+    for i, path in enumerate(issued[:4]):
+        fill_demo_return(path, inbox / path.name, TODAY, i, mistake=(i == 0))
+    done = click(master, buttons.xl_validate_folder, client)
+    result = validate([inbox], master, "2026年11月")
+    s = result.summary()
+    assert done.alerts[0].startswith(f"共{s['files']}份，通过{s['valid']}份，有误{s['invalid']}份。")
+    summary = [[c.value for c in r] for r in load_workbook(master)["校验汇总"].iter_rows()]
+    assert summary[0][:4] == ["文件", "单位", "期次", "结果"] and len(summary) == 1 + s["files"]
+    assert (tmp_path / "总台账-2026年11月-校验报告.xlsx").is_file() and done.active == "校验汇总"
+    before = master.read_bytes()
+    done = click(master, buttons.xl_merge_folder, client)
+    assert done.alerts[0].startswith("汇总") and "总台账已写入" in done.alerts[0] and master.read_bytes() != before
+    merged = master.read_bytes()
+    done = click(master, buttons.xl_merge_folder, client)
+    assert "没有改动" in done.alerts[0]
+    done = click(master, buttons.xl_refresh_stats, client)
+    assert done.alerts[0].startswith(f"已按{dt.date.today().isoformat()}刷新统计")
+    assert merged
+
+
+def test_a_master_with_unsaved_changes_is_not_used(tmp_path):
+    master = Path(shutil.copy(MASTERS["yanta"], tmp_path / "总台账.xlsx"))
+    click(master, buttons.xl_split_round)  # the settings rows
+    book = book_from(typed_not_saved(payload(master, include=list(NEEDED_SHEETS), name=str(master)), "任务清单", "C5"))
+    book.set_mock_caller()
+    buttons.xl_merge_folder()
+    assert "未保存" in actions_of(book)[-1]["args"][0]
