@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from fastapi import Request  # at module level: FastAPI resolves the endpoint's annotations from here
+
 from xltasks.excel.clerk import clear_marks_book, export_return_book, validate_return_book
 from xltasks.excel.coordinator import (NEEDED_SHEETS, Place, merge_folder_book, refresh_stats_book,
                                        split_round_book, validate_folder_book)
@@ -79,26 +81,25 @@ def parse_body(body: bytes) -> dict:
         raise Refused(400, "请求内容不是 xlwings 发送的工作簿数据（JSON 无法解析）。") from exc
     if not isinstance(data, dict) or not isinstance(data.get("sheets"), list) or not isinstance(data.get("book"), dict):
         raise Refused(400, "请求内容不是 xlwings 发送的工作簿数据（缺少 book 或 sheets）。")
+    for sheet in data["sheets"]:
+        values = sheet.get("values") if isinstance(sheet, dict) else None
+        if not isinstance(sheet, dict) or not isinstance(sheet.get("name"), str) or not isinstance(values, list) \
+                or not all(isinstance(row, list) for row in values):
+            raise Refused(400, "请求中的工作簿数据不完整，xlwings 无法读取。")
     if data.get("client") != "Office.js" and data.get("version") != xw.__version__:
         raise Refused(400, f"Excel 加载项的 xlwings 版本（{str(data.get('version'))[:20]}）与服务器（{xw.__version__}）"
                            "不一致，请信息化人员更新加载项或服务器后再试。")
     return data
 
 
-# merge, split and validate of one programme's folders one at a time; clerks' checks run side by side
-_PROGRAMME_LOCKS: dict[str, threading.Lock] = {}
-_LOCKS_LOCK = threading.Lock()
-
-
-def _programme_lock(key: str) -> threading.Lock:
-    with _LOCKS_LOCK:
-        return _PROGRAMME_LOCKS.setdefault(key, threading.Lock())
+# One button press at a time: xlwings' JSON engine keeps one process-wide app whose "active" book is the last one
+# opened, and `app.alert` goes to that book, so two requests side by side would swap their alerts (seen in the
+# 20-at-once test). A check takes ~50 ms; a long merge makes the others wait, which the clients' timeout allows.
+_ENGINE_LOCK = threading.Lock()
 
 
 def call_script(settings: Settings, name: str, body: bytes, authorization: str = "") -> dict:
     """One button press: the answer's actions, or Refused."""
-    import xlwings as xw
-
     if not _authorised(settings, authorization):
         raise Refused(401, "访问口令不正确，请信息化人员检查加载项中配置的口令。")
     script = SCRIPTS.get(name)
@@ -107,6 +108,13 @@ def call_script(settings: Settings, name: str, body: bytes, authorization: str =
     if len(body) > settings.max_body:
         raise Refused(413, f"发送的工作簿太大（{len(body) // 1024 // 1024} MB），超出服务器上限。")
     data = parse_body(body)
+    with _ENGINE_LOCK:
+        return _run(settings, script, data)
+
+
+def _run(settings: Settings, script: Script, data: dict) -> dict:
+    import xlwings as xw
+
     try:
         book = xw.Book(json=data)
     except Exception as exc:  # noqa: BLE001 - a payload xlwings cannot take is the client's problem, said in Chinese
@@ -119,9 +127,8 @@ def call_script(settings: Settings, name: str, body: bytes, authorization: str =
             if programme is None:
                 raise Refused(400, "服务器上没有配置这个项目的总台账。请在 xltasks 生成的总台账中使用这些按钮，"
                                    "并请信息化人员在服务器的项目配置中登记它。")
-            with _programme_lock(str(programme.master)):
-                script.run(book, Place(programme.master, programme.inbox, programme.outbox, programme.config,
-                                       on_server=True))
+            script.run(book, Place(programme.master, programme.inbox, programme.outbox, programme.config,
+                                   on_server=True))
         return book.json()
     finally:
         book.close()
@@ -134,7 +141,7 @@ ALERT_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><t
 
 
 def create_app(settings: Settings):
-    from fastapi import FastAPI, Request
+    from fastapi import FastAPI
     from fastapi.concurrency import run_in_threadpool
     from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
@@ -185,10 +192,16 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def serve(host: str, port: int, token: str, programmes: list[Programme]) -> None:
-    """Run until stopped (Ctrl+C or SIGTERM end it cleanly: uvicorn finishes the requests under way)."""
+    """Run until stopped: Ctrl+C or SIGTERM let uvicorn finish the requests under way, then exit with 0 (uvicorn
+    raises the signal again once it has shut down; these handlers turn it into a normal exit)."""
+    import signal
+    import sys
+
     import uvicorn
 
     os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, lambda *_: sys.exit(0))
     uvicorn.run(create_app(Settings(token, programmes)), host=host, port=port, log_level="warning")
 
 
