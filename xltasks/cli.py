@@ -422,7 +422,7 @@ def demo_command(out_dir: Path, as_json: bool) -> None:
 @cli.command("serve", help=(
     "启动按钮服务（xlwings 远程方式）：客户端电脑无需安装 Python，Excel 中的按钮把工作簿发到这里处理。"
     "默认只在本机（127.0.0.1）监听；在其他地址监听必须用 --token-file 设置访问口令。按 Ctrl+C 停止。\n\n"
-    "Serve the Excel buttons over HTTP for xlwings' remote clients (VBA RunServerPython, Office.js). Loopback by "
+    "Serve the Excel buttons (validate, split, merge) over HTTP for xlwings' remote clients (VBA RunServerPython, Office.js). Loopback by "
     "default; any other address needs --token-file. Ctrl+C stops it."))
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。/ Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="端口。/ Port.")

@@ -65,10 +65,19 @@ def issued_colors(meta: dict, header_rows: dict[str, list]) -> dict[tuple[str, s
 
 
 def rectangles(cells: dict[tuple[str, str], str]) -> list[Fill]:
-    """The fewest simple rectangles: runs of adjacent columns in a row, then identical runs on following rows."""
+    """Few rectangles: runs along rows stacked down the sheet, or runs down columns set side by side, whichever
+    gives fewer (a blank return's required columns run down; a wrong row runs across)."""
+    placed = {(sheet, *_position(ref)): color for (sheet, ref), color in cells.items()}
+    across = _stacked(placed)
+    down = [Fill(f.sheet, f.left, f.top, f.right, f.bottom, f.color)
+            for f in _stacked({(sheet, col, row): color for (sheet, row, col), color in placed.items()})]
+    return across if len(across) <= len(down) else down
+
+
+def _stacked(placed: dict[tuple[str, int, int], str]) -> list[Fill]:
+    """Runs of adjacent columns in a row, then identical runs on following rows joined."""
     by_row: dict[tuple[str, str, int], list[int]] = {}
-    for (sheet, ref), color in cells.items():
-        row, col = _position(ref)
+    for (sheet, row, col), color in placed.items():
         by_row.setdefault((sheet, color, row), []).append(col)
     runs: list[tuple[str, str, int, int, int]] = []
     for (sheet, color, row), cols in sorted(by_row.items()):
