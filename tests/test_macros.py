@@ -1,0 +1,37 @@
+"""macros/: every ribbon button names a sub in both VBA modules, and every sub names something that exists."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from conftest import ROOT
+from xltasks.excel import buttons
+from xltasks.excel.server import SCRIPTS
+
+MACROS = ROOT / "macros"
+
+
+def vba(name: str) -> str:
+    return (MACROS / name).read_text(encoding="gbk")  # what the VBA editor on a Chinese Windows imports
+
+
+def test_the_ribbon_names_subs_that_call_what_exists():
+    ribbon = ET.parse(MACROS / "customUI14.xml").getroot()
+    ns = {"c": "http://schemas.microsoft.com/office/2009/07/customui"}
+    assert [t.get("label") for t in ribbon.iterfind(".//c:tab", ns)] == ["任务报送"]
+    groups = {g.get("label"): [b.get("label") for b in g.iterfind("c:button", ns)] for g in ribbon.iterfind(".//c:group", ns)}
+    assert groups == {"填报": ["校验本表", "清除标记", "导出报送文件"], "汇总": ["生成下发表", "批量校验", "汇总报送", "刷新统计"]}
+    actions = [b.get("onAction") for b in ribbon.iterfind(".//c:button", ns)]
+    local, remote = vba("XltasksButtons.bas"), vba("XltasksRemote.bas")
+    for source in (local, remote):
+        subs = re.findall(r"^Sub (\w+)\(control As IRibbonControl\)$", source, re.M)
+        assert subs == actions
+    targets = re.findall(r'RunPython "import xltasks\.excel\.buttons as b; b\.(\w+)\(\)"', local)
+    assert len(targets) == len(actions) and all(callable(getattr(buttons, t, None)) for t in targets)
+    assert [buttons.LABELS[t] for t in targets] == [l for labels in groups.values() for l in labels]
+    scripts = re.findall(r'/xlwings/custom-scripts-call/(\w+)", auth:=GetConfig\("AUTH"\), (include|exclude):="([^"]*)"',
+                         remote)
+    assert [s for s, _, _ in scripts] == list(SCRIPTS)
+    for name, kind, sheets in scripts:  # the request carries what the script declares, nothing more
+        assert tuple(sheets.split(",")) == getattr(SCRIPTS[name], kind), name
