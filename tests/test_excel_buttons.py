@@ -120,14 +120,31 @@ def test_excel_refuses_what_the_buttons_must_not_do(issued, tmp_path):
     assert done.counts == {"alert": 1} and done.alerts[0].startswith("共") and "\n1. " in done.alerts[0]
 
 
-def test_foreign_workbooks_get_one_message_and_no_change(tmp_path):
-    for source in sorted((ROOT / "tests" / "data" / "foreign").glob("*.xlsx")):
+def test_foreign_workbooks_and_the_wrong_workbook_get_one_message_and_no_change(issued, tmp_path):
+    """Someone else's tables, the master under a clerk's button and a return under a coordinator's: one alert
+    that says what the button is for, and not a single cell written."""
+    clerk = (validate_return_book, clear_marks_book, lambda b: export_return_book(b, tmp_path))
+    coordinator = (buttons.xl_split_round, buttons.xl_validate_folder, buttons.xl_merge_folder,
+                   buttons.xl_refresh_stats)
+    foreign = sorted((ROOT / "tests" / "data" / "foreign").glob("*.xlsx"))
+    for source in [*foreign, MASTERS["yanta"], lead_return(issued, "yanta")]:
         path = Path(shutil.copy(source, tmp_path / source.name))
-        for button in (validate_return_book, clear_marks_book, lambda b: export_return_book(b, tmp_path)):
-            book = book_from(payload(path))
-            button(book)
-            kinds = [a["func"] for a in actions_of(book)]
-            assert kinds == ["alert"], (source.name, kinds)
+        wrong = clerk if source == MASTERS["yanta"] else coordinator if source not in foreign else (*clerk, *coordinator)
+        for button in wrong:
+            book = book_from(payload(path, name=str(path)))
+            if button in coordinator:
+                book.set_mock_caller()
+                button()
+            else:
+                button(book)
+            actions = actions_of(book)
+            assert [a["func"] for a in actions] == ["alert"], (source.name, actions)
+            text = actions[0]["args"][0]
+            if source == MASTERS["yanta"] and button is validate_return_book:
+                assert text.startswith("「校验本表」只用于 xltasks 下发的报送表")
+            if source in foreign and button in coordinator or source.name.endswith("报送表.xlsx") and \
+                    button in coordinator:
+                assert text.startswith("「汇总」组的按钮只用于 xltasks 生成的总台账"), text
 
 
 @pytest.mark.parametrize("client", CLIENTS)
@@ -144,6 +161,17 @@ def test_export_saves_a_clean_return_under_the_expected_name(issued, tmp_path, c
     target = tmp_path / source.name  # 期次-单位-报送表.xlsx, as split named it
     assert done.alerts == [f"已导出：{target}\n请把这个文件按通知报送。"]
     assert target.read_bytes() == saved and validate([target], today=TODAY).files[0].valid
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_the_clerks_runpython_buttons_with_a_mock_caller(issued, tmp_path, client):
+    path = fill_demo_return(lead_return(issued, "yanta"), tmp_path / "r.xlsx", TODAY, seed=1, mistake=True)
+    for button, expected in ((buttons.xl_validate_return, "共"), (buttons.xl_export_return, "还有"),
+                             (buttons.xl_clear_marks, "已清除1处标记")):
+        book = book_from(payload(path, client, name=str(path)))
+        book.set_mock_caller()
+        button()
+        assert apply(path, actions_of(book)).alerts[0].startswith(expected), button.__name__
 
 
 def test_export_refuses_unsaved_changes_and_saved_marks(issued, tmp_path):

@@ -62,7 +62,11 @@ def validate_return_book(book, today: dt.date | None = None) -> str:
     shown = _shown(report)
     errors = sum(f.severity == "error" for f in shown)
     warnings = len(shown) - errors
-    if RESULT_SHEET not in sheet_names(book) or meta is None:  # not a return, or one issued before the sheet was
+    stranger = _not_a_return(report, meta)
+    if stranger:
+        alert(book, stranger, ALERT_TITLE, critical=True)
+        return stranger
+    if RESULT_SHEET not in sheet_names(book) or meta is None:  # issued before the sheet was, or copied out of one
         text = _listed(shown, errors)
         alert(book, text, ALERT_TITLE, critical=bool(errors))
         return text
@@ -80,6 +84,16 @@ def validate_return_book(book, today: dt.date | None = None) -> str:
         text = "校验通过，可以报送。" + (f"另有{warnings}条提示，见「{RESULT_SHEET}」表。" if warnings else "")
     alert(book, text, ALERT_TITLE, critical=bool(errors))
     return text
+
+
+NOT_A_RETURN = ("file.skipped", "workbook.no-metadata")
+
+
+def _not_a_return(report: ReturnReport, meta: dict | None) -> str:
+    """The message for a workbook that is no return at all (the master, a report, someone else's table), else ""."""
+    if meta is not None or not report.findings or any(f.code not in NOT_A_RETURN for f in report.findings):
+        return ""
+    return f"「校验本表」只用于 xltasks 下发的报送表，当前工作簿不是：{report.findings[0].message}"
 
 
 def _listed(shown: list, errors: int) -> str:

@@ -18,7 +18,7 @@ from xltasks.core.config import Config, parse_config
 from xltasks.core.findings import SourceError
 from xltasks.excel.book import alert, sheet_names, sheet_rows, write_rows
 from xltasks.excel.saved import differs_from_file
-from xltasks.files.master_layout import HELP_SHEET, META_SHEET, TASK_SHEET
+from xltasks.files.master_layout import HELP_SHEET, MASTER_FORMAT, META_SHEET, TASK_SHEET
 from xltasks.files.safe_write import WriteRefused
 
 ALERT_TITLE = "xltasks 总台账"
@@ -55,8 +55,10 @@ class NotReady(Exception):
 
 def read_settings(book, today: dt.date) -> dict[str, str]:
     """The 使用说明 rows the buttons read; missing ones are added with defaults, then NotReady asks to check them."""
-    if HELP_SHEET not in sheet_names(book):
-        raise NotReady(f"当前工作簿没有「{HELP_SHEET}」表，请在 xltasks 生成的总台账中使用这些按钮。")
+    facts = {str(r[0]): r[1] for r in sheet_rows(book, META_SHEET) if len(r) > 1} \
+        if META_SHEET in sheet_names(book) else {}
+    if HELP_SHEET not in sheet_names(book) or facts.get("format") != MASTER_FORMAT:
+        raise NotReady("「汇总」组的按钮只用于 xltasks 生成的总台账，当前工作簿不是。请打开总台账后再点。")
     rows = sheet_rows(book, HELP_SHEET)
     found = {str(r[0]).strip(): r[1] for r in rows if len(r) > 1 and r[0] not in (None, "")}
     defaults = {"round": f"{today.year}年{today.month}月", "inbox": "报送表", "outbox": "下发表"}
