@@ -30,8 +30,9 @@ def test_the_ribbon_names_subs_that_call_what_exists():
     targets = re.findall(r'RunPython "import xltasks\.excel\.buttons as b; b\.(\w+)\(\)"', local)
     assert len(targets) == len(actions) and all(callable(getattr(buttons, t, None)) for t in targets)
     assert [buttons.LABELS[t] for t in targets] == [l for labels in groups.values() for l in labels]
-    scripts = re.findall(r'/xlwings/custom-scripts-call/(\w+)", auth:=GetConfig\("AUTH"\), (include|exclude):="([^"]*)"',
-                         remote)
-    assert [s for s, _, _ in scripts] == list(SCRIPTS)
-    for name, kind, sheets in scripts:  # the request carries what the script declares, nothing more
+    scripts = re.findall(r'/xlwings/custom-scripts-call/(\w+)", auth:=GetConfig\("AUTH"\), (include|exclude):="([^"]*)"'
+                         r'(, timeout:=\d+)?$', remote, re.M)
+    assert [s for s, _, _, _ in scripts] == list(SCRIPTS)
+    for name, kind, sheets, timeout in scripts:  # the request carries what the script declares, nothing more
         assert tuple(sheets.split(",")) == getattr(SCRIPTS[name], kind), name
+        assert bool(timeout) == (SCRIPTS[name].who == "coordinator"), name  # a merge outlasts VBA's 30 s default
