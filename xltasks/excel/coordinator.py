@@ -154,7 +154,8 @@ def _write_summary(book, result, inbox: Path) -> None:
     else:
         last = len(sheet_rows(book, SUMMARY_SHEET))
     write_rows(book, SUMMARY_SHEET, 1, lines, clear_to=max(last, len(lines)))
-    book.sheets[SUMMARY_SHEET].range((1, 1), (len(lines), len(SUMMARY_HEADERS))).autofit()
+    # widths from the content, except 第一处问题: a long message would make one column pages wide
+    book.sheets[SUMMARY_SHEET].range((1, 1), (len(lines), len(SUMMARY_HEADERS) - 1)).autofit()
     book.sheets[SUMMARY_SHEET].activate()
 
 
