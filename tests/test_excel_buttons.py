@@ -224,13 +224,15 @@ def test_the_coordinators_round_from_the_ribbon(tmp_path, programme, client):
     inbox = tmp_path / "报送表"
     inbox.mkdir()
     for i, path in enumerate(issued[:4]):
-        fill_demo_return(path, inbox / path.name, TODAY, i, mistake=(i == 0))
+        name = "=SUM(1,2).xlsx" if i == 3 else path.name  # a file name Excel would take for a formula
+        fill_demo_return(path, inbox / name, TODAY, i, mistake=(i == 0))
     done = click(master, buttons.xl_validate_folder, client)
     result = validate([inbox], master, "2026年11月")
     s = result.summary()
     assert done.alerts[0].startswith(f"共{s['files']}份，通过{s['valid']}份，有误{s['invalid']}份。")
     summary = [[c.value for c in r] for r in load_workbook(master)["校验汇总"].iter_rows()]
     assert summary[0][:4] == ["文件", "单位", "期次", "结果"] and len(summary) == 1 + s["files"]
+    assert "=SUM(1,2).xlsx" in [row[0] for row in summary]  # written as text, not run
     assert (tmp_path / "总台账-2026年11月-校验报告.xlsx").is_file() and done.active == "校验汇总"
     before = master.read_bytes()
     done = click(master, buttons.xl_merge_folder, client)

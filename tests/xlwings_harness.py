@@ -104,6 +104,10 @@ _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?Z?)?$")
 def _cell_value(value: object) -> object:
     if value == "":
         return None
+    if isinstance(value, str) and value.startswith("'"):  # Excel's text prefix: the rest is text, whatever it is
+        return value[1:]
+    if isinstance(value, str) and value.startswith("="):
+        raise AssertionError(f"the answer writes a formula: {value[:60]}")
     if isinstance(value, str) and _ISO.match(value):  # VBA's setValues turns every ISO string into a date
         return dt.datetime.fromisoformat(value.rstrip("Z"))
     return value
@@ -142,6 +146,8 @@ def apply(path: Path, actions: list[dict], target: Path | None = None) -> Applie
             for row, values in zip(cells, action["values"]):
                 for cell, value in zip(row, values):
                     cell.value = _cell_value(value)
+                    if isinstance(cell.value, str):
+                        cell.data_type = "s"  # openpyxl would take "=..." for a formula; Excel keeps it text
         elif func in ("rangeClearContents", "rangeClear"):
             cells = _cells(ws, action)
             _refuse_locked(ws, cells)

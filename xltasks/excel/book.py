@@ -74,14 +74,25 @@ def return_data(book) -> ReturnData:
     return ReturnData(book.name, "xlsx", sheets, {}, set(), errors, {})
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def as_text(value: object) -> object:
+    """A string that Excel would take for a formula ("=HYPERLINK(...)" as a file or unit name in a return) gets
+    Excel's text prefix, the apostrophe: both clients write values as if typed, so it stays text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_rows(book, name: str, first_row: int, rows: list[list], clear_to: int = 0) -> None:
-    """Clear rows first_row..clear_to of sheet `name`, then write `rows` there in one range."""
+    """Clear rows first_row..clear_to of sheet `name`, then write `rows` there in one range, all text as text."""
     sheet = book.sheets[name]
     width = max([len(r) for r in rows] + [1])
     if clear_to >= first_row:
         sheet.range((first_row, 1), (clear_to, max(width, sheet.used_range.last_cell.column))).clear_contents()
     if rows:
-        sheet.range((first_row, 1)).value = [list(r) + [None] * (width - len(r)) for r in rows]
+        sheet.range((first_row, 1)).value = [[as_text(v) for v in r] + [None] * (width - len(r)) for r in rows]
 
 
 def alert(book, text: str, title: str = "xltasks", critical: bool = False) -> None:
