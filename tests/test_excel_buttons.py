@@ -156,6 +156,10 @@ def test_export_saves_a_clean_return_under_the_expected_name(issued, tmp_path, c
     assert errors and done.alerts[0].startswith(f"还有{errors}处需修改")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["我的填报.xlsx"]
     path = fill_demo_return(source, path, TODAY, seed=3)
+    wb = load_workbook(path)
+    note = next(c.column_letter for c in wb[LEAD_SHEET][5] if c.value == "备注")
+    wb[LEAD_SHEET][f"{note}6"] = "610102199001011234"  # an ID card number typed as text: VBA sends it as a number
+    wb.save(path)
     saved = path.read_bytes()
     done = run_button(path, lambda b: export_return_book(b, tmp_path, TODAY), client)
     target = tmp_path / source.name  # 期次-单位-报送表.xlsx, as split named it

@@ -1,7 +1,7 @@
 """A real workbook as Excel's xlwings clients send it, run through xlwings' JSON engine, and the answer applied back.
 
 `payload()` builds the request body each client builds from a workbook (VBA RunServerPython: empty cells null,
-dates "yyyy-mm-ddTHH:MM:SS.000Z", every non-ASCII character escaped, excluded sheets as [[]]; Office.js: empty
+dates "yyyy-mm-ddTHH:MM:SS.000Z", a text of 16+ digits as a bare number, every non-ASCII character escaped, excluded sheets as [[]]; Office.js: empty
 cells "", UTF-8). `apply()` plays the answer's actions back onto the file with openpyxl, the way Excel would:
 an action a client does not implement fails, and so does one that Excel refuses on a protected sheet or a workbook
 whose structure is locked (a fill without format permission, a value in a locked cell, a new sheet).
@@ -43,6 +43,8 @@ def _vba_value(value: object) -> object:
         return value
     if isinstance(value, (int, float)):
         return float(value)
+    if value.isdigit() and len(value) > 15:  # JsonConverter's "large number": a long digit text goes out bare
+        return int(value)
     return str(value)
 
 

@@ -24,6 +24,8 @@ _CLIENT_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 def _sent_value(value: object) -> object:
     if value == "":
         return None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** 15:
+        return str(value)  # VBA's JsonConverter sends a text of 16+ digits (an ID card number) as a bare number
     if isinstance(value, str) and _CLIENT_DATE.match(value):
         return dt.datetime.fromisoformat(value[:19])
     return value

@@ -6,10 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 from xltasks.core.findings import SourceError, finding
+from xltasks.excel.book import ERROR_VALUES
 
 
 def _value(value: object) -> object:
-    if value is None or value == "":
+    if value is None or value == "" or value in ERROR_VALUES:  # calamine reads an error cell as empty
         return None
     if isinstance(value, bool):
         return value
