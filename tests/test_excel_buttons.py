@@ -256,3 +256,22 @@ def test_a_master_with_unsaved_changes_is_not_used(tmp_path):
     book.set_mock_caller()
     buttons.xl_merge_folder()
     assert "未保存" in actions_of(book)[-1]["args"][0]
+
+
+def test_old_office_js_sends_dates_as_serial_numbers(tmp_path):
+    """Excel before ExcelApi 1.12 sends a date cell as its serial: the master is still seen as saved."""
+    master = Path(shutil.copy(MASTERS["tongchuan"], tmp_path / "总台账.xlsx"))
+    click(master, buttons.xl_split_round)  # the settings rows
+    data = json.loads(payload(master, "Office.js", include=list(NEEDED_SHEETS), name=str(master)))
+    serials = 0
+    for sheet in data["sheets"]:
+        for row in sheet["values"]:
+            for i, value in enumerate(row):
+                if isinstance(value, str) and value.endswith("T00:00:00.000Z"):
+                    row[i] = float((dt.date.fromisoformat(value[:10]) - dt.date(1899, 12, 30)).days)
+                    serials += 1
+    assert serials
+    book = book_from(json.dumps(data).encode("utf-8"))
+    book.set_mock_caller()
+    buttons.xl_split_round()
+    assert actions_of(book)[-1]["args"][0].startswith("已生成")

@@ -35,9 +35,26 @@ def _trimmed(rows: list[list]) -> list[tuple]:
     return out
 
 
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def _same(a: object, b: object) -> bool:
+    if a == b:
+        return True
+    # Office.js before ExcelApi 1.12 sends a date cell as its serial number
+    for number, day in ((a, b), (b, a)):
+        if isinstance(number, float) and isinstance(day, str) and 0 < number < 2_958_466:
+            serial = EXCEL_EPOCH + dt.timedelta(days=int(number))
+            return day == serial.isoformat() or day.startswith(serial.isoformat() + "T")
+    return False
+
+
 def same_values(a: list[list], b: list[list]) -> bool:
-    """Equal as Excel shows them: empty is empty, 80 is 80.0, a date is its day (calamine and the clients differ)."""
-    return _trimmed(a) == _trimmed(b)
+    """Equal as Excel shows them: empty is empty, 80 is 80.0, a date is its day, also when sent as its serial
+    number (calamine and the clients differ in all three)."""
+    left, right = _trimmed(a), _trimmed(b)
+    return len(left) == len(right) and all(
+        len(x) == len(y) and all(_same(p, q) for p, q in zip(x, y)) for x, y in zip(left, right))
 
 
 def file_sheets(path: Path, names: list[str]) -> dict[str, list[list]]:
