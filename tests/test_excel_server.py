@@ -171,8 +171,9 @@ def test_listening_beyond_loopback_needs_a_token():
 def test_loopback_without_a_token_and_the_alert_page():
     proc, url = start()
     try:
-        assert httpx.get(f"{url}/xlwings/alert", params={"prompt": "<b>共3处</b>", "title": "t"}).text.count(
-            "&lt;b&gt;共3处") == 1
+        page = httpx.get(f"{url}/xlwings/alert", params={"prompt": "<b>共3处</b>", "title": "t",
+                                                         "callback": '"><script>x()</script>'}).text
+        assert page.count("&lt;b&gt;共3处") == 1 and "<script>x()" not in page and "'ok|'" in page
         meta = httpx.get(f"{url}/xlwings/custom-scripts-meta.json").json()
         assert {m["function_name"] for m in meta} >= {"validate_return", "merge_folder"}
     finally:

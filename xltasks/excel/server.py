@@ -137,7 +137,8 @@ def _run(settings: Settings, script: Script, data: dict) -> dict:
 ALERT_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
 <script src="https://appsforoffice.microsoft.com/lib/1/hosted/office.js"></script></head>
 <body style="font-family:sans-serif;font-size:14px;white-space:pre-wrap;margin:16px">{prompt}
-<p><button onclick="Office.context.ui.messageParent('ok')">确定</button></p></body></html>"""
+<p><button id="ok" data-callback="{callback}" onclick="Office.context.ui.messageParent('ok|' + this.dataset.callback)"
+>确定</button></p></body></html>"""  # the message xlwings' parent.js expects: "button|callback"
 
 
 def create_app(settings: Settings):
@@ -178,7 +179,8 @@ def create_app(settings: Settings):
 
     @app.get("/xlwings/alert")
     async def alert(prompt: str = "", title: str = "", buttons: str = "ok", mode: str = "", callback: str = ""):
-        return HTMLResponse(ALERT_PAGE.format(title=escape(title[:200]), prompt=escape(prompt[:5000])))
+        return HTMLResponse(ALERT_PAGE.format(title=escape(title[:200]), prompt=escape(prompt[:5000]),
+                                              callback=escape(callback[:100])))
 
     @app.get("/health")
     async def health():
