@@ -7,7 +7,7 @@ import datetime as dt
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltasks.core.assignment import Assignment
-from xltasks.core.returns import COOP_SHEET, HEADER_SCHEMA, LEAD_SHEET, ROW_SCHEMA
+from xltasks.core.returns import COOP_SHEET, HEADER_SCHEMA, LEAD_SHEET, RESULT_SHEET, ROW_SCHEMA
 from xltasks.core.schemas import load_schema
 from xltasks.files.safe_write import cell_text
 from xltasks.files.style import BODY_FONT, BORDER, HEADER_FONT, WRAP_TOP, setup_print, write_header_row, \
@@ -57,6 +57,8 @@ NOTES = [
     ("工作表保护", "工作表已保护，没有设置密码：保护只为防止误删误改，不为保密。请不要取消保护后改动灰色内容、插入或删除行、"
                    "改动工作表名称，校验时这些改动都会被发现，报送表会被退回。"),
     ("软件", "本表不含宏，在Excel、WPS表格和LibreOffice中都可以填写和检查。"),
+    ("校验结果", f"装有 xltasks 加载项的 Excel 中，点「任务报送」选项卡的「校验本表」，需要修改的单元格会标红，并逐条列在"
+                 f"「{RESULT_SHEET}」表；改好后再点一次，通过后点「导出报送文件」。没有加载项不影响填写。"),
 ]
 
 
