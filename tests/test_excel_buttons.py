@@ -275,3 +275,24 @@ def test_old_office_js_sends_dates_as_serial_numbers(tmp_path):
     book.set_mock_caller()
     buttons.xl_split_round()
     assert actions_of(book)[-1]["args"][0].startswith("已生成")
+
+
+@pytest.mark.parametrize("key,value", [("first_row", "x"), ("row", "六"), ("row", 3_000_000), ("header_cells.sheet", None)])
+def test_an_edited_metadata_sheet_is_reported_never_trusted(issued, tmp_path, key, value):
+    """The very hidden sheet edited by hand: the checks say so, and no mark lands outside the sheet's rows."""
+    path = Path(shutil.copy(lead_return(issued, "tongchuan"), tmp_path / "r.xlsx"))
+    data = json.loads(payload(path, "Office.js"))
+    meta = next(s for s in data["sheets"] if s["name"] == "_xltasks")["values"]
+    for row in meta:
+        if key == "row" and row[0] == "" and row[3] == LEAD_SHEET:
+            row[4] = value
+            break
+        if row[0] == key:
+            row[0 if value is None else 1] = "x" + key if value is None else value
+    book = book_from(json.dumps(data).encode("utf-8"))
+    validate_return_book(book, TODAY)
+    actions = actions_of(book)
+    assert actions[-1]["func"] == "alert" and actions[-1]["args"][0].startswith("共")
+    lead_rows = len(next(s for s in data["sheets"] if s["name"] == LEAD_SHEET)["values"])
+    assert all(a["start_row"] + a["row_count"] <= lead_rows for a in actions if a["func"] == "setRangeColor")
+    clear_marks_book(book)

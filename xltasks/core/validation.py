@@ -100,6 +100,11 @@ def _meta(data: ReturnData, out: _Collector) -> dict | None:
     return meta
 
 
+def checked_meta(data: ReturnData) -> dict | None:
+    """The return's metadata if it is intact (schema and fingerprint), else None: what the Excel buttons trust."""
+    return _meta(data, _Collector(data.path))
+
+
 def _header_row(rows: list[list], headers: list[str], expected_row: int | None = None) -> tuple[int, dict[str, int]] | None:
     """The 0-based row holding the most of the expected headers (任务编号 among them), and each header's column.
     The row the metadata names is tried first: in an untouched return it holds them all."""

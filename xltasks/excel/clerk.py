@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 from xltasks.core.findings import SourceError
-from xltasks.core.returns import (META_SHEET, RESULT_FIRST_ROW, RESULT_SHEET, meta_from_rows, return_file_name)
-from xltasks.core.validation import ReturnData, ReturnReport, validate_return
+from xltasks.core.returns import META_SHEET, RESULT_FIRST_ROW, RESULT_SHEET, return_file_name
+from xltasks.core.validation import ReturnData, ReturnReport, checked_meta, validate_return
 from xltasks.excel.book import alert, return_data, sheet_names, sheet_rows, write_rows
 from xltasks.excel.marks import Fill, issued_colors, marks_for, rectangles, restore_for
 from xltasks.excel.saved import differs_from_file, file_sheets
@@ -20,19 +20,16 @@ LISTED_IN_ALERT = 8  # a return without a 校验结果 sheet gets its findings i
 
 
 def _meta(data: ReturnData) -> dict | None:
-    try:
-        meta = meta_from_rows(data.sheets.get(META_SHEET) or [])
-    except (KeyError, TypeError, ValueError):
-        return None
-    return meta if meta.get("sheets") and meta.get("tasks") is not None else None
+    """Only metadata the checks accept (schema, fingerprint): an edited one could point the marks anywhere."""
+    return checked_meta(data) if META_SHEET in data.sheets else None
 
 
 def _issued(data: ReturnData, meta: dict | None) -> dict[tuple[str, str], str]:
     if meta is None:
         return {}
-    header_row = int(meta.get("first_row", 6)) - 2
+    header_row = meta["first_row"] - 2
     headers = {name: rows[header_row] for name, rows in data.sheets.items() if len(rows) > header_row}
-    return issued_colors(meta, headers)
+    return issued_colors(meta, headers, {name: len(rows) for name, rows in data.sheets.items()})
 
 
 def _listed_marks(book) -> tuple[list[tuple[str, str]], int]:

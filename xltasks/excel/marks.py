@@ -39,9 +39,10 @@ def _position(ref: str) -> tuple[int, int]:
     return int(ref[len(letters):]), col
 
 
-def issued_colors(meta: dict, header_rows: dict[str, list]) -> dict[tuple[str, str], str]:
+def issued_colors(meta: dict, header_rows: dict[str, list], used_rows: dict[str, int]) -> dict[tuple[str, str], str]:
     """(sheet, A1) -> the fill a cell was issued with, for every cell of the task rows and the header block.
-    `header_rows` holds each task sheet's column-header row as it is now (a moved column keeps its colour)."""
+    `header_rows` holds each task sheet's column-header row as it is now (a moved column keeps its colour);
+    `used_rows` each sheet's rows as sent, beyond which nothing is marked."""
     colors: dict[tuple[str, str], str] = {}
     first = meta.get("first_row", 6)
     for role in ("lead", "coop"):
@@ -50,11 +51,12 @@ def issued_colors(meta: dict, header_rows: dict[str, list]) -> dict[tuple[str, s
             continue
         inputs = {c.header for c in input_columns(role)}
         rows = [t["row"] for t in meta["tasks"] if t["sheet"] == sheet] or [first]
+        last = min(max(rows), used_rows.get(sheet, 0))
         for c, header in enumerate(header_rows[sheet], start=1):
             if header in (None, ""):
                 continue
             color = INPUT_COLOR if str(header).strip() in inputs else LOCKED_COLOR
-            for r in range(first, max(rows) + 1):
+            for r in range(first, last + 1):
                 colors[(sheet, a1(r, c))] = color
     block = meta.get("header_cells") or {}
     inputs = load_schema(HEADER_SCHEMA)["properties"]
