@@ -220,11 +220,14 @@ def test_the_coordinators_round_from_the_ribbon(tmp_path, programme, client):
     wb = load_workbook(master)
     ws = wb["使用说明"]
     row = next(r for r in ws.iter_rows() if r[0].value == "本期期次")
-    row[1].value = "2026年11月"
+    row[1].value = dt.datetime(2026, 11, 1)  # what Excel keeps of "2026年11月" or "2026-11" typed into the cell
     wb.save(master)
     done = click(master, buttons.xl_split_round, client)
     issued = sorted((tmp_path / "下发表").glob("*.xlsx"))
     assert done.alerts[0].startswith(f"已生成{len(issued)}份报送表（2026年11月）") and issued
+    before = [p.read_bytes() for p in issued]
+    done = click(master, buttons.xl_split_round, client)  # a second click never replaces what went out
+    assert "不会覆盖" in done.alerts[0] and [p.read_bytes() for p in issued] == before
     inbox = tmp_path / "报送表"
     inbox.mkdir()
     for i, path in enumerate(issued[:4]):
@@ -296,3 +299,13 @@ def test_an_edited_metadata_sheet_is_reported_never_trusted(issued, tmp_path, ke
     lead_rows = len(next(s for s in data["sheets"] if s["name"] == LEAD_SHEET)["values"])
     assert all(a["start_row"] + a["row_count"] <= lead_rows for a in actions if a["func"] == "setRangeColor")
     clear_marks_book(book)
+
+
+def test_a_round_excel_turned_into_a_number_is_refused(tmp_path):
+    master = Path(shutil.copy(MASTERS["yanta"], tmp_path / "总台账.xlsx"))
+    click(master, buttons.xl_split_round)
+    wb = load_workbook(master)
+    next(r for r in wb["使用说明"].iter_rows() if r[0].value == "本期期次")[1].value = 2026.1  # "2026.10" typed
+    wb.save(master)
+    done = click(master, buttons.xl_split_round)
+    assert "当成了数字（2026.1）" in done.alerts[0] and not (tmp_path / "下发表").exists()

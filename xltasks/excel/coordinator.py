@@ -69,9 +69,21 @@ def read_settings(book, today: dt.date) -> dict[str, str]:
         raise NotReady(f"已在「{HELP_SHEET}」表第{first}–{first + len(missing) - 1}行写入按钮设置"
                        f"（{'、'.join(m[0] for m in missing)}），请核对（期次如“{defaults['round']}”）并保存（Ctrl+S）后再点一次。")
     values = {key: str(found[label] or "").strip() for key, label in SETTINGS}
-    if not values["round"]:
-        raise NotReady(f"请在「{HELP_SHEET}」表“本期期次”一行填写期次，例如“{defaults['round']}”。")
+    values["round"] = _round_text(found["本期期次"], defaults["round"])
     return values
+
+
+def _round_text(value: object, example: str) -> str:
+    """本期期次 as text. Excel stores "2026年11月" or "2026-11" typed into a cell as a date (the month's first day),
+    and "2026.10" as the number 2026.1, whose month cannot be told any more."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return f"{value.year}年{value.month}月"
+    if isinstance(value, float) and not value.is_integer():
+        raise NotReady(f"「{HELP_SHEET}」表“本期期次”被 Excel 当成了数字（{value:g}）。请写成“{example}”这样的文字。")
+    text = str(int(value) if isinstance(value, float) else value or "").strip()
+    if not text:
+        raise NotReady(f"请在「{HELP_SHEET}」表“本期期次”一行填写期次，例如“{example}”。")
+    return text
 
 
 def _check_saved(book, place: Place) -> None:
@@ -114,10 +126,15 @@ def run_button(book, place: Place, work, today: dt.date | None = None) -> str:
 def split_round_book(book, place: Place, today: dt.date | None = None) -> str:
     """生成下发表: every unit's return for the round in 本期期次, written to the 下发表 folder."""
     from xltasks.actions.split import split
+    from xltasks.core.returns import safe_name_part
 
     def work(settings: dict, shown: list) -> tuple[str, bool]:
         out = place.folder(settings["outbox"], place.outbox)
-        result = split(place.master, out, settings["round"], place.config, with_coop=True, force=True)
+        issued = sorted(out.glob(f"{safe_name_part(settings['round'])}-*-报送表.xlsx")) if out.is_dir() else []
+        if issued:  # sent out already, maybe filled in place: never replaced by a click
+            raise NotReady(f"“{out}”中已有本期（{settings['round']}）的报送表（{issued[0].name}等{len(issued)}份），"
+                           "不会覆盖。确需重新生成，请先把这些文件移到别处，再点「生成下发表」。")
+        result = split(place.master, out, settings["round"], place.config, with_coop=True)
         warned = f"另有{len(result.findings)}条提示（可在终端运行 xltasks split 查看）。" if result.findings else ""
         return f"已生成{len(result.files)}份报送表（{result.round}），保存在：{out}\n{warned}".strip(), False
     return run_button(book, place, work, today)
