@@ -114,6 +114,9 @@ def test_refusals_are_chinese_text_and_the_server_keeps_answering(server, bad_re
         "old add-in": (post(server, "validate_return", body.replace(b'"version": "', b'"version": "0.0.1-')),
                        400, "版本"),
         "oversize": (post(server, "validate_return", b" " * (64 * 1024 * 1024 + 10)), 413, "太大"),
+        "a web page's post": (httpx.post(f"{server}/xlwings/custom-scripts-call/validate_return", content=body,
+                                         headers={"Authorization": TOKEN, "Content-Type": "text/plain"}), 415, "内容类型"),
+        "no token, big body": (post(server, "validate_return", b" " * (64 * 1024 * 1024 + 10), token=""), 401, "口令"),
     }
     for name, (answer, status, words) in cases.items():
         assert answer.status_code == status, (name, answer.text)
@@ -162,10 +165,15 @@ def test_the_coordinators_buttons_work_on_the_servers_folders(server, office, tm
     assert answer.status_code == 400 and "没有配置这个项目" in answer.text
 
 
-def test_listening_beyond_loopback_needs_a_token():
+def test_listening_beyond_loopback_needs_a_usable_token(tmp_path):
     done = subprocess.run([sys.executable, "-m", "xltasks", "serve", "--host", "0.0.0.0", "--port", str(free_port())],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "口令" in done.stderr and "Traceback" not in done.stderr
+    chinese = tmp_path / "口令.txt"
+    chinese.write_text("铜川市养老服务改革试点口令2026年", encoding="utf-8")  # headers carry ASCII only
+    done = subprocess.run([sys.executable, "-m", "xltasks", "serve", "--token-file", str(chinese), "--port",
+                           str(free_port())], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "不能有汉字" in done.stderr
 
 
 def test_loopback_without_a_token_and_the_alert_page():

@@ -446,11 +446,38 @@ def serve_command(host: str, port: int, token_file: Path | None, programmes_path
     serve(host, port, token, programmes)
 
 
+@cli.group("excel", help=(
+    "Excel 加载项：在功能区「任务报送」选项卡上放置校验、下发、汇总按钮。\n\n"
+    "The Excel add-in: ribbon buttons that validate, split and merge from inside Excel."))
+def excel_group() -> None:
+    pass
+
+
+@excel_group.command("addin", help=(
+    "生成 Excel 加载项（.xlam）：功能区「任务报送」选项卡，按钮调用本机 Python（方式一）；加 --remote 时调用"
+    "办公室服务器 xltasks serve（方式二）。需先装好 xlwings 加载项，安装步骤见 macros/README.md。\n\n"
+    "Build the Excel add-in (.xlam): a 任务报送 ribbon tab whose buttons validate, split and merge with Python on "
+    "this PC (RunPython), or with --remote on the office's xltasks serve (RunServerPython)."))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="加载项输出路径（.xlam），已有则替换。/ Where to write the add-in; an existing one is replaced.")
+@click.option("--remote", metavar="URL",
+              help="服务器地址，例如 http://192.168.1.10:8000（方式二）。/ The xltasks serve address (route 2).")
+def excel_addin_command(output: Path, remote: str | None) -> None:
+    from xltasks.excel.addin import AddinError, build_addin
+
+    try:
+        build_addin(output, remote)
+    except AddinError as exc:
+        raise CannotRun(str(exc)) from exc
+    route = f"方式二，服务器 {remote}" if remote else "方式一，本机 Python"
+    console().print(f"加载项已生成：{escape(str(output))}（{escape(route)}）。安装步骤见 macros/README.md。")
+
+
 _CLICK_MESSAGES = [
     (r"Missing argument '(.+?)'\.", r"缺少参数 \1。"),
     (r"Missing option '(.+?)'.*", r"缺少选项 \1。"),
     (r"No such option:? '?([^'\s.]+)'?.*", r"没有选项 \1。"),
-    (r"No such command '(.+?)'\..*", r"没有子命令“\1”，可用：import、split、validate、merge、demo、serve。"),
+    (r"No such command '(.+?)'\..*", r"没有子命令“\1”，可用：import、split、validate、merge、demo、serve、excel。"),
     (r"Option '(.+?)' requires an argument\.", r"选项 \1 需要一个值。"),
     (r"Invalid value for '(.+?)': Directory '(.+?)' is a file\.", r"选项 \1 的值有误：“\2”是文件，这里需要文件夹。"),
     (r"Invalid value for '(.+?)': File '(.+?)' is a directory\.", r"选项 \1 的值有误：“\2”是文件夹，这里需要文件。"),

@@ -8,6 +8,7 @@ Chinese and never as a traceback; one request's failure never stops the server.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hmac
 import json
@@ -98,15 +99,21 @@ def parse_body(body: bytes) -> dict:
 _ENGINE_LOCK = threading.Lock()
 
 
-def call_script(settings: Settings, name: str, body: bytes, authorization: str = "") -> dict:
-    """One button press: the answer's actions, or Refused."""
+def admit(settings: Settings, name: str, authorization: str, content_type: str) -> Script:
+    """What is checked before a byte of the body is read: the token, the script, the content type (a web page in
+    the user's browser can post only text/plain or forms without asking first, never application/json)."""
     if not _authorised(settings, authorization):
         raise Refused(401, "访问口令不正确，请信息化人员检查加载项中配置的口令。")
     script = SCRIPTS.get(name)
     if script is None:
         raise Refused(404, f"服务器上没有“{name[:40]}”这个按钮功能，请更新 Excel 加载项。")
-    if len(body) > settings.max_body:
-        raise Refused(413, f"发送的工作簿太大（{len(body) // 1024 // 1024} MB），超出服务器上限。")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise Refused(415, "请求不是 xlwings 客户端发送的（内容类型应为 application/json）。")
+    return script
+
+
+def call_script(settings: Settings, script: Script, body: bytes) -> dict:
+    """One button press, once admitted: the answer's actions, or Refused."""
     data = parse_body(body)
     with _ENGINE_LOCK:
         return _run(settings, script, data)
@@ -141,6 +148,21 @@ ALERT_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><t
 >确定</button></p></body></html>"""  # the message xlwings' parent.js expects: "button|callback"
 
 
+BODY_SECONDS = 120  # a 15 MB master over a slow office line; a connection dribbling bytes is cut off after this
+
+
+async def _read_body(request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise Refused(413, f"发送的工作簿太大（{int(declared) // 1024 // 1024} MB），超出服务器上限。")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise Refused(413, "发送的工作簿太大，超出服务器上限。")
+    return bytes(body)
+
+
 def create_app(settings: Settings):
     from fastapi import FastAPI
     from fastapi.concurrency import run_in_threadpool
@@ -153,19 +175,15 @@ def create_app(settings: Settings):
 
     @app.post("/xlwings/custom-scripts-call/{script}")
     async def custom_scripts_call(script: str, request: Request):
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > settings.max_body:
-            return refused(413, f"发送的工作簿太大（{int(declared) // 1024 // 1024} MB），超出服务器上限。")
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > settings.max_body:
-                return refused(413, "发送的工作簿太大，超出服务器上限。")
         try:
-            answer = await run_in_threadpool(call_script, settings, script, bytes(body),
-                                             request.headers.get("authorization", ""))
+            chosen = admit(settings, script, request.headers.get("authorization", ""),
+                           request.headers.get("content-type", ""))
+            body = await asyncio.wait_for(_read_body(request, settings.max_body), BODY_SECONDS)
+            answer = await run_in_threadpool(call_script, settings, chosen, body)
         except Refused as exc:
             return refused(exc.status, str(exc))
+        except asyncio.TimeoutError:
+            return refused(408, f"发送工作簿超过{BODY_SECONDS}秒仍未完成，请检查网络后再试。")
         except Exception:  # noqa: BLE001 - logged here; the clerk gets one sentence, the server keeps serving
             log.exception("script %s failed", script[:40])
             return refused(500, "服务器处理时出错，已记录在服务器日志中。请稍后再试，或联系信息化人员。")
@@ -191,6 +209,7 @@ def create_app(settings: Settings):
 
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+MAX_CONNECTIONS = 200  # past this uvicorn answers 503 at once instead of running out of file handles
 
 
 def serve(host: str, port: int, token: str, programmes: list[Programme]) -> None:
@@ -204,7 +223,8 @@ def serve(host: str, port: int, token: str, programmes: list[Programme]) -> None
     os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
     for stop in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop, lambda *_: sys.exit(0))
-    uvicorn.run(create_app(Settings(token, programmes)), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(Settings(token, programmes)), host=host, port=port, log_level="warning",
+                limit_concurrency=MAX_CONNECTIONS, timeout_keep_alive=30)
 
 
 def read_token(path: Path | None) -> str:
@@ -213,4 +233,6 @@ def read_token(path: Path | None) -> str:
     text = Path(path).read_text(encoding="utf-8-sig").strip()
     if len(text) < 16:
         raise ValueError(f"口令文件“{path}”中的口令太短（至少16个字符）。")
+    if not all(33 <= ord(ch) < 127 for ch in text):  # an HTTP header carries ASCII only: a 汉字 token never matches
+        raise ValueError(f"口令文件“{path}”中的口令只能用英文字母、数字和符号（不能有汉字或空格）。")
     return text
