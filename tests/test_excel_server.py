@@ -111,6 +111,9 @@ def test_refusals_are_chinese_text_and_the_server_keeps_answering(server, bad_re
         "not a book": (post(server, "validate_return", b'{"a": 1}'), 400, "缺少"),
         "half a book": (post(server, "validate_return", json.dumps(
             {"client": "Office.js", "version": "x", "book": {}, "sheets": [{"values": 3}]}).encode()), 400, "不完整"),
+        "nested": (post(server, "validate_return", b"[" * 100_000 + b"]" * 100_000), 400, "JSON"),
+        "a dict in a cell": (post(server, "validate_return", body.replace(b'"values": [[', b'"values": [[{"a": 1}, ', 1)),
+                             400, "不完整"),
         "old add-in": (post(server, "validate_return", body.replace(b'"version": "', b'"version": "0.0.1-')),
                        400, "版本"),
         "oversize": (post(server, "validate_return", b" " * (64 * 1024 * 1024 + 10)), 413, "太大"),

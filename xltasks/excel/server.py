@@ -72,20 +72,23 @@ def _authorised(settings: Settings, header: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), settings.token.encode("utf-8"))
 
 
+CELL_TYPES = (str, int, float, bool, type(None))  # what a cell's value can be in JSON
+
+
 def parse_body(body: bytes) -> dict:
     """The workbook the client sent; Refused with the reason when it is not one xlwings can open."""
     import xlwings as xw
 
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise Refused(400, "请求内容不是 xlwings 发送的工作簿数据（JSON 无法解析）。") from exc
     if not isinstance(data, dict) or not isinstance(data.get("sheets"), list) or not isinstance(data.get("book"), dict):
         raise Refused(400, "请求内容不是 xlwings 发送的工作簿数据（缺少 book 或 sheets）。")
     for sheet in data["sheets"]:
         values = sheet.get("values") if isinstance(sheet, dict) else None
         if not isinstance(sheet, dict) or not isinstance(sheet.get("name"), str) or not isinstance(values, list) \
-                or not all(isinstance(row, list) for row in values):
+                or not all(isinstance(row, list) and all(isinstance(v, CELL_TYPES) for v in row) for row in values):
             raise Refused(400, "请求中的工作簿数据不完整，xlwings 无法读取。")
     if data.get("client") != "Office.js" and data.get("version") != xw.__version__:
         raise Refused(400, f"Excel 加载项的 xlwings 版本（{str(data.get('version'))[:20]}）与服务器（{xw.__version__}）"
