@@ -89,6 +89,12 @@ def test_clear_marks_gives_back_the_workbook_as_before(issued, tmp_path, client)
     assert looks(path) != before
     done = run_button(path, clear_marks_book, client)
     assert done.alerts[0].startswith("已清除") and looks(path) == before
+    run_button(path, lambda b: validate_return_book(b, TODAY), client)
+    wb = load_workbook(path)
+    wb[RESULT_SHEET].delete_rows(4, 500)  # the clerk deleted the list (or sorted it): the marks still come off
+    wb.save(path)
+    run_button(path, clear_marks_book, client)
+    assert looks(path) == before
 
 
 def test_a_return_resaved_by_libreoffice_is_checked_and_marked(issued, tmp_path, soffice):
@@ -309,3 +315,17 @@ def test_a_round_excel_turned_into_a_number_is_refused(tmp_path):
     wb.save(master)
     done = click(master, buttons.xl_split_round)
     assert "当成了数字（2026.1）" in done.alerts[0] and not (tmp_path / "下发表").exists()
+
+
+def test_someone_elses_results_sheet_is_left_alone(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = RESULT_SHEET  # a common name: another system's check output
+    for r in range(1, 20):
+        ws.append([f"第{r}行", "别人的内容"])
+    path = tmp_path / "别人的表.xlsx"
+    wb.save(path)
+    done = run_button(path, clear_marks_book)
+    assert done.counts == {"alert": 1} and load_workbook(path)[RESULT_SHEET].max_row == 19

@@ -11,7 +11,7 @@ from xltasks.core.findings import SourceError
 from xltasks.core.returns import META_SHEET, RESULT_FIRST_ROW, RESULT_SHEET, return_file_name
 from xltasks.core.validation import ReturnData, ReturnReport, checked_meta, validate_return
 from xltasks.excel.book import alert, return_data, sheet_names, sheet_rows, write_rows
-from xltasks.excel.marks import Fill, issued_colors, marks_for, rectangles, restore_for
+from xltasks.excel.marks import Fill, issued_colors, marks_for, rectangles
 from xltasks.excel.saved import differs_from_file, file_sheets
 from xltasks.files.annotate import SEVERITY_LABEL
 
@@ -68,9 +68,11 @@ def validate_return_book(book, today: dt.date | None = None) -> str:
         alert(book, text, ALERT_TITLE, critical=bool(errors))
         return text
     issued = _issued(data, meta)
-    listed, last_row = _listed_marks(book)
+    _, last_row = _listed_marks(book)
     marks = marks_for(shown, issued)
-    _paint(book, rectangles({p: c for p, c in restore_for(listed, issued).items() if p not in marks}))
+    # every issued fill first (a column a rectangle), so no earlier mark survives, even if the clerk has sorted or
+    # deleted the 校验结果 rows that listed it; then this check's marks
+    _paint(book, rectangles({p: c for p, c in issued.items() if p not in marks}))
     _paint(book, rectangles(marks))
     lines = [[SEVERITY_LABEL[f.severity], f.sheet or "", f.cell or "", f.field or "", f.message] for f in shown]
     write_rows(book, RESULT_SHEET, RESULT_FIRST_ROW, lines, clear_to=last_row)
@@ -104,13 +106,14 @@ def _listed(shown: list, errors: int) -> str:
 
 def clear_marks_book(book) -> str:
     """清除标记: the fills 校验本表 set go back to those issued and 校验结果 is emptied; no typed value changes."""
-    if RESULT_SHEET not in sheet_names(book):
-        text = f"本工作簿没有「{RESULT_SHEET}」表，没有可清除的标记。"
+    data = return_data(book)
+    meta = _meta(data)
+    if RESULT_SHEET not in sheet_names(book) or meta is None:  # someone else's 校验结果 sheet is not ours to empty
+        text = "当前工作簿不是 xltasks 下发的报送表（或是旧版），没有「校验本表」的标记可清除。"
         alert(book, text, ALERT_TITLE)
         return text
-    data = return_data(book)
     listed, last_row = _listed_marks(book)
-    _paint(book, rectangles(restore_for(listed, _issued(data, _meta(data)))))
+    _paint(book, rectangles(_issued(data, meta)))  # all issued fills: also marks whose 校验结果 row was deleted
     write_rows(book, RESULT_SHEET, RESULT_FIRST_ROW, [], clear_to=last_row)
     text = f"已清除{len(set(listed))}处标记。" if listed else "没有需要清除的标记。"
     alert(book, text, ALERT_TITLE)

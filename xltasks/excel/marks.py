@@ -115,8 +115,3 @@ def marks_for(findings: list[Finding], issued: dict[tuple[str, str], str]) -> di
         if f.severity in MARK_COLORS and place in issued and marks.get(place) != MARK_COLORS["error"]:
             marks[place] = MARK_COLORS[f.severity]
     return marks
-
-
-def restore_for(places: list[tuple[str, str]], issued: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
-    """(sheet, A1) -> issued fill, for the marked places (as the 校验结果 sheet lists them)."""
-    return {place: issued[place] for place in places if place in issued}
