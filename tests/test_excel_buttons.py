@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.styles import PatternFill
 
 from conftest import CONFIGS, ROOT, convert
 from xlwings_harness import ExcelRefused, actions_of, apply, book_from, payload, run_button
@@ -196,6 +197,20 @@ def test_export_refuses_unsaved_changes_and_saved_marks(issued, tmp_path):
     wb.save(path)
     done = run_button(path, lambda b: export_return_book(b, tmp_path, TODAY), "VBA")
     assert "清除标记" in done.alerts[0] and not (tmp_path / source.name).exists()
+    wb[RESULT_SHEET].delete_rows(4)  # the list deleted by hand, a red cell saved in the file
+    wb[LEAD_SHEET]["J7"].fill = PatternFill("solid", fgColor="FFFFC7CE")
+    wb.save(path)
+    done = run_button(path, lambda b: export_return_book(b, tmp_path, TODAY), "VBA")
+    assert "清除标记" in done.alerts[0] and not (tmp_path / source.name).exists()
+
+
+def test_a_return_saved_as_xls_is_exported_as_xls(issued, tmp_path, soffice):
+    filled = fill_demo_return(lead_return(issued, "yanta"), tmp_path / "r.xlsx", TODAY, seed=3)
+    old = convert(soffice, filled, "xls", tmp_path / "old")
+    book = book_from(payload(filled, "VBA", name=old.name))  # the .xls open in Excel shows what the .xlsx holds
+    export_return_book(book, old.parent, TODAY)
+    target = old.parent / lead_return(issued, "yanta").with_suffix(".xls").name
+    assert actions_of(book)[-1]["args"][0].startswith(f"已导出：{target}") and target.read_bytes() == old.read_bytes()
 
 
 def typed_not_saved(body: bytes, sheet: str, ref: str) -> bytes:

@@ -8,10 +8,10 @@ import shutil
 from pathlib import Path
 
 from xltasks.core.findings import SourceError
-from xltasks.core.returns import META_SHEET, RESULT_FIRST_ROW, RESULT_SHEET, return_file_name
+from xltasks.core.returns import COOP_SHEET, LEAD_SHEET, META_SHEET, RESULT_FIRST_ROW, RESULT_SHEET, return_file_name
 from xltasks.core.validation import ReturnData, ReturnReport, checked_meta, validate_return
 from xltasks.excel.book import alert, return_data, sheet_names, sheet_rows, write_rows
-from xltasks.excel.marks import Fill, issued_colors, marks_for, rectangles
+from xltasks.excel.marks import MARK_COLORS, Fill, issued_colors, marks_for, rectangles
 from xltasks.excel.saved import differs_from_file, file_sheets
 from xltasks.files.annotate import SEVERITY_LABEL
 
@@ -120,6 +120,20 @@ def clear_marks_book(book) -> str:
     return text
 
 
+def _marked(source: Path) -> bool:
+    """Whether the saved file still shows a mark's colour on its task sheets (.xlsx/.xlsm; the others keep their
+    fills where calamine cannot see them)."""
+    if source.suffix.lower() not in (".xlsx", ".xlsm"):
+        return False
+    from openpyxl import load_workbook
+
+    colors = {c[1:] for c in MARK_COLORS.values()}
+    book = load_workbook(source)  # styles are needed; read_only mode leaves them out
+    return any(cell.fill.fill_type == "solid" and str(cell.fill.fgColor.rgb)[-6:] in colors
+               for name in (LEAD_SHEET, COOP_SHEET) if name in book.sheetnames
+               for row in book[name].iter_rows() for cell in row)
+
+
 def export_return_book(book, folder: Path | None, today: dt.date | None = None) -> str:
     """导出报送文件: a clean return saved as 期次-单位-报送表.xlsx beside the open file (`folder`); refused with
     the number of problems otherwise. Without a folder (the server cannot reach the clerk's disk) the clerk is told
@@ -150,9 +164,9 @@ def _export(book, data: ReturnData, folder: Path, name: str) -> str:
         results = file_sheets(source, [RESULT_SHEET]).get(RESULT_SHEET, [])
     except SourceError as exc:
         return f"无法读取已保存的文件：{exc.finding.message}"
-    if any(any(v not in (None, "") for v in row) for row in results[RESULT_FIRST_ROW - 1:]):
+    if any(any(v not in (None, "") for v in row) for row in results[RESULT_FIRST_ROW - 1:]) or _marked(source):
         return "保存的文件中还留有校验标记。请先点「清除标记」，保存后再导出。"
-    target = folder / name
+    target = folder / Path(name).with_suffix(source.suffix.lower())  # an .xls stays .xls: Excel checks the two agree
     if target.resolve() == source.resolve():
         return f"已是报送用的文件名，可以直接报送：{target}"
     temp = target.with_name(f".xltasks-{os.getpid()}-{name}")
