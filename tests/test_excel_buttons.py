@@ -23,7 +23,7 @@ from xltasks.excel.clerk import clear_marks_book, export_return_book, validate_r
 from xltasks.excel.coordinator import NEEDED_SHEETS
 
 TODAY = dt.date(2026, 11, 28)
-CLIENTS = ("VBA", "Office.js")
+CLIENTS = ("VBA", "Office.js", "Office.js-1.11")  # the last: Excel before ExcelApi 1.12 sends dates as serials
 MASTERS = {"tongchuan": ROOT / "workbooks" / "masters" / "tongchuan-master.xlsx",
            "yanta": ROOT / "workbooks" / "masters" / "yanta-master.xlsx"}
 

@@ -58,14 +58,23 @@ def _officejs_value(value: object) -> object:
     return value
 
 
+def _old_officejs_value(value: object) -> object:
+    """Office.js before ExcelApi 1.12: a date cell is sent as its serial number."""
+    if isinstance(value, dt.date):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return (day - dt.date(1899, 12, 30)).days
+    return _officejs_value(value)
+
+
 def payload(path: Path, client: str = "VBA", *, include: list[str] | None = None, exclude: list[str] = (),
             name: str | None = None, active: int = 0) -> bytes:
-    """The request body `client` ("VBA" or "Office.js") sends for the workbook at `path`, values from A1 to the
-    last used cell as Excel last computed them (openpyxl data_only reads the cached results)."""
+    """The request body `client` ("VBA", "Office.js", or "Office.js-1.11" for Excel before ExcelApi 1.12) sends
+    for the workbook at `path`, values from A1 to the last used cell as Excel last computed them (openpyxl
+    data_only reads the cached results)."""
     import xlwings as xw
 
     wb = load_workbook(path, data_only=True)
-    convert = _vba_value if client == "VBA" else _officejs_value
+    convert = {"VBA": _vba_value, "Office.js": _officejs_value, "Office.js-1.11": _old_officejs_value}[client]
     sheets = []
     for ws in wb.worksheets:
         left_out = ws.title in exclude or (include is not None and ws.title not in include)
@@ -75,7 +84,7 @@ def payload(path: Path, client: str = "VBA", *, include: list[str] | None = None
             values = [[convert(c.value) for c in row]
                       for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=ws.max_column)]
         sheets.append({"name": ws.title, "values": values, "pictures": [], "tables": []})
-    body = {"client": client, "version": xw.__version__,
+    body = {"client": client.split("-")[0], "version": xw.__version__,
             "book": {"name": name or path.name, "active_sheet_index": active, "selection": "A1"},
             "names": [], "sheets": sheets}
     # VBA's JsonConverter escapes every character past ASCII (\uXXXX); Office.js sends UTF-8

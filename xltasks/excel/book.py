@@ -52,9 +52,51 @@ def sheet_rows(book, name: str) -> list[list]:
     return [] if rows in ([], [[None]]) else rows
 
 
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def _date_headers() -> set[str]:
+    from xltasks.core.returns import HEADER_SCHEMA, ROW_SCHEMA
+    from xltasks.core.schemas import load_schema
+
+    titles = {"截止日期"}  # the locked context column holding the task's deadline
+    for name in (*ROW_SCHEMA.values(), HEADER_SCHEMA):
+        titles |= {p["title"] for p in load_schema(name)["properties"].values() if p.get("format") == "date"}
+    return titles
+
+
+def _serials_to_dates(sheets: dict[str, list[list]]) -> None:
+    """Office.js before ExcelApi 1.12 sends a date cell as its serial number: in the columns that hold dates (and
+    beside the 填报日期 label) a number is turned back into its day, as a file read would give it."""
+    titles = _date_headers()
+
+    def day(value: object) -> object:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 2_958_466:
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        return value
+
+    for rows in sheets.values():
+        columns: set[int] = set()
+        for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+            for c, value in enumerate(row):
+                text = str(value).strip() if value is not None else ""
+                if text in titles and r + 1 < len(rows):
+                    columns.add(c)
+                    if c + 1 < len(row):  # a header block's label: its value sits to the right
+                        row[c + 1] = day(row[c + 1])
+        for row in rows:
+            for c in columns:
+                if c < len(row):
+                    row[c] = day(row[c])
+
+
+HEADER_SCAN_ROWS = 12  # core/validation.py looks for the header row this far down
+
+
 def return_data(book) -> ReturnData:
     """The open return as the checks read a file: its sheets' values and the cells showing an error value.
     Which cells hold formulas is not sent by the clients, so `cell.formula` cannot be found here."""
+    from xltasks.core.returns import META_SHEET
     from xltasks.files.return_read import CHECKED_SHEETS
 
     sheets: dict[str, list[list]] = {}
@@ -73,6 +115,7 @@ def return_data(book) -> ReturnData:
                 elif isinstance(value, dt.datetime) and value.time() == dt.time(0):
                     row[c] = value.date()  # the clients send every date as a midnight timestamp
         sheets[name] = rows
+    _serials_to_dates({n: rows for n, rows in sheets.items() if n != META_SHEET})
     return ReturnData(book.name, "xlsx", sheets, {}, set(), errors, {})
 
 

@@ -43,7 +43,7 @@ def _same(a: object, b: object) -> bool:
         return True
     # Office.js before ExcelApi 1.12 sends a date cell as its serial number
     for number, day in ((a, b), (b, a)):
-        if isinstance(number, float) and isinstance(day, str) and 0 < number < 2_958_466:
+        if isinstance(number, float) and isinstance(day, str) and 0 < number < 2_958_466:  # _value made it float
             serial = EXCEL_EPOCH + dt.timedelta(days=int(number))
             return day == serial.isoformat() or day.startswith(serial.isoformat() + "T")
     return False
