@@ -344,3 +344,14 @@ def test_someone_elses_results_sheet_is_left_alone(tmp_path):
     wb.save(path)
     done = run_button(path, clear_marks_book)
     assert done.counts == {"alert": 1} and load_workbook(path)[RESULT_SHEET].max_row == 19
+
+
+def test_a_huge_cell_gives_a_message_excel_can_hold(issued, tmp_path):
+    path = fill_demo_return(lead_return(issued, "tongchuan"), tmp_path / "r.xlsx", TODAY, seed=1)
+    wb = load_workbook(path)
+    progress = next(c.column_letter for c in wb[LEAD_SHEET][5] if c.value == "完成进度(%)")
+    wb[LEAD_SHEET][f"{progress}6"] = "八" * 32_767
+    wb.save(path)
+    run_button(path, lambda b: validate_return_book(b, TODAY))
+    listed = [r[4].value for r in load_workbook(path)[RESULT_SHEET].iter_rows(min_row=4) if r[0].value]
+    assert listed and max(map(len, listed)) <= 1002

@@ -121,6 +121,7 @@ def test_refusals_are_chinese_text_and_the_server_keeps_answering(server, bad_re
                                          headers={"Authorization": TOKEN, "Content-Type": "text/plain"}), 415, "内容类型"),
         "no token, big body": (post(server, "validate_return", b" " * (64 * 1024 * 1024 + 10), token=""), 401, "口令"),
     }
+    cases["a GET"] = (httpx.get(f"{server}/xlwings/custom-scripts-call/validate_return"), 405, "POST")
     for name, (answer, status, words) in cases.items():
         assert answer.status_code == status, (name, answer.text)
         assert answer.headers["content-type"].startswith("text/plain"), name
@@ -156,8 +157,14 @@ def test_the_coordinators_buttons_work_on_the_servers_folders(server, office, tm
         fill_demo_return(path, office / "报送表" / path.name, dt.date(2026, 11, 28), i)
     done = apply(master, post(server, "validate_folder", body()).json()["actions"])
     assert done.alerts[0].startswith("共3份，通过3份")
+    (office / "报送表" / "~$lock.xlsx").write_bytes(b"x")  # the Excel lock file of a return open on the share
+    done = apply(master, post(server, "validate_folder", body()).json()["actions"])
+    assert done.alerts[0].startswith("共3份，通过3份，有误0份；另跳过1个")
+    stale = body()
     done = apply(master, post(server, "merge_folder", body()).json()["actions"])
     assert done.alerts[0].startswith("汇总3份") and "重新打开" in done.alerts[0]
+    stale_alert = post(server, "validate_folder", stale).json()["actions"][-1]["args"][0]
+    assert "已被更新" in stale_alert and "不要保存" in stale_alert  # never "save": that would undo the merge
     (office / "~$总台账.xlsx").write_bytes(b"x")  # the master open in Excel on the share
     done = apply(master, post(server, "refresh_stats", body()).json()["actions"])
     assert "打开" in done.alerts[0] and "刷新统计" not in done.alerts[0]

@@ -74,7 +74,8 @@ def validate_return_book(book, today: dt.date | None = None) -> str:
     # deleted the 校验结果 rows that listed it; then this check's marks
     _paint(book, rectangles({p: c for p, c in issued.items() if p not in marks}))
     _paint(book, rectangles(marks))
-    lines = [[SEVERITY_LABEL[f.severity], f.sheet or "", f.cell or "", f.field or "", f.message] for f in shown]
+    lines = [[SEVERITY_LABEL[f.severity], f.sheet or "", f.cell or "", f.field or "", _short(f.message)]
+             for f in shown]
     write_rows(book, RESULT_SHEET, RESULT_FIRST_ROW, lines, clear_to=last_row)
     if errors:
         book.sheets[RESULT_SHEET].activate()
@@ -88,6 +89,11 @@ def validate_return_book(book, today: dt.date | None = None) -> str:
 NOT_A_RETURN = ("file.skipped", "workbook.no-metadata")
 
 
+def _short(text: str, limit: int = 1000) -> str:
+    """A message quoting a 32,767-character cell would pass Excel's own limit for a cell."""
+    return text if len(text) <= limit else text[:limit] + "……"
+
+
 def _not_a_return(report: ReturnReport, meta: dict | None) -> str:
     """The message for a workbook that is no return at all (the master, a report, someone else's table), else ""."""
     if meta is not None or not report.findings or any(f.code not in NOT_A_RETURN for f in report.findings):
@@ -99,7 +105,7 @@ def _listed(shown: list, errors: int) -> str:
     if not shown:
         return "校验通过，可以报送。"
     head = f"共{errors}处需修改：" if errors else "校验通过，可以报送。以下提示请留意："
-    items = [f"{i}. {f.message}" for i, f in enumerate(shown[:LISTED_IN_ALERT], start=1)]
+    items = [f"{i}. {_short(f.message, 200)}" for i, f in enumerate(shown[:LISTED_IN_ALERT], start=1)]
     more = [f"……共{len(shown)}条。"] if len(shown) > LISTED_IN_ALERT else []
     return "\n".join([head, *items, *more])
 

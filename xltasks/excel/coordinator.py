@@ -97,9 +97,12 @@ def _check_saved(book, place: Place) -> None:
         changed = differs_from_file(open_sheets, place.master)
     except SourceError as exc:
         raise NotReady(exc.finding.message) from exc
+    if META_SHEET in changed:  # nobody edits the hidden sheet by hand: the file was written since this was opened
+        raise NotReady("总台账文件在您打开之后已被更新（例如刚刚汇总过）。请关闭本窗口（不要保存，以免旧内容覆盖新内容），"
+                       "重新打开总台账后再点。")
     if changed:
         where = "服务器上的总台账" if place.on_server else "保存的文件"
-        raise NotReady(f"「{'、'.join(changed)}」表与{where}不一致（有未保存的修改？）。请先保存（Ctrl+S）再点。")
+        raise NotReady(f"「{'、'.join(changed)}」表与{where}不一致：有未保存的修改。请先保存（Ctrl+S）再点。")
 
 
 def run_button(book, place: Place, work, today: dt.date | None = None) -> str:
@@ -153,9 +156,12 @@ def validate_folder_book(book, place: Place, today: dt.date | None = None) -> st
         report = place.master.with_name(f"{place.master.stem}-{safe_name_part(settings['round'])}-校验报告.xlsx")
         write_report(result, report)
         _write_summary(book, result, inbox)
-        s = result.summary()
-        return (f"共{s['files']}份，通过{s['valid']}份，有误{s['invalid']}份。\n"
-                f"逐条问题见「{SUMMARY_SHEET}」表和校验报告：{report}"), bool(s["invalid"])
+        skipped = sum(map(_skipped, result.files))
+        valid = sum(r.valid and not _skipped(r) for r in result.files)
+        invalid = len(result.files) - skipped - valid
+        return (f"共{len(result.files) - skipped}份，通过{valid}份，有误{invalid}份" +
+                (f"；另跳过{skipped}个非报送表文件（锁文件、备份等）" if skipped else "") + "。\n"
+                f"逐条问题见「{SUMMARY_SHEET}」表和校验报告：{report}"), bool(invalid)
     return run_button(book, place, work, today)
 
 
@@ -163,8 +169,10 @@ def _write_summary(book, result, inbox: Path) -> None:
     lines = [SUMMARY_HEADERS]
     for r in result.files:
         errors = [f for f in r.findings if f.severity == "error"]
-        lines.append([_shown_path(r.path, inbox), r.unit, r.round, "通过" if r.valid else "有误", len(errors),
-                      sum(f.severity == "warning" for f in r.findings), errors[0].message if errors else ""])
+        outcome = "已跳过" if _skipped(r) else "通过" if r.valid else "有误"
+        first = r.findings[0].message if _skipped(r) else errors[0].message if errors else ""
+        lines.append([_shown_path(r.path, inbox), r.unit, r.round, outcome, len(errors),
+                      sum(f.severity == "warning" for f in r.findings), _short(first)])
     if SUMMARY_SHEET not in sheet_names(book):
         book.sheets.add(SUMMARY_SHEET, after=book.sheets[len(book.sheets) - 1])
         last = 0
@@ -174,6 +182,14 @@ def _write_summary(book, result, inbox: Path) -> None:
     # widths from the content, except 第一处问题: a long message would make one column pages wide
     book.sheets[SUMMARY_SHEET].range((1, 1), (len(lines), len(SUMMARY_HEADERS) - 1)).autofit()
     book.sheets[SUMMARY_SHEET].activate()
+
+
+def _skipped(report) -> bool:
+    return any(f.code == "file.skipped" for f in report.findings)
+
+
+def _short(text: str, limit: int = 500) -> str:
+    return text if len(text) <= limit else text[:limit] + "……"
 
 
 def _shown_path(path: str, inbox: Path) -> str:

@@ -192,6 +192,10 @@ def create_app(settings: Settings):
             return refused(500, "服务器处理时出错，已记录在服务器日志中。请稍后再试，或联系信息化人员。")
         return JSONResponse(answer)
 
+    @app.get("/xlwings/custom-scripts-call/{script}")
+    async def custom_scripts_get(script: str):
+        return refused(405, "按钮功能只接受 xlwings 客户端以 POST 方式发送的工作簿。")
+
     @app.get("/xlwings/custom-scripts-meta.json")
     @app.get("/xlwings/custom-scripts-meta")
     async def custom_scripts_meta():
