@@ -25,7 +25,7 @@ TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 UI = "{http://schemas.microsoft.com/office/2009/07/customui}"
 URL = "http://192.168.1.10:8000"
 URL_LINE = 'Private Const DEFAULT_URL As String = ""'
-# Found, not imported: xlwings imported before tests/xlwings_harness.py sets its licence key keeps the remote engine off.
+# Found, not imported: xlwings imported before xlwings_harness.py sets its licence key keeps the remote engine off.
 XLWINGS = Path(importlib.util.find_spec("xlwings").origin).parent
 
 
