@@ -175,7 +175,8 @@ def decrypt(value: str) -> tuple[int, bytes]:
 
 def test_project_protection_fields_decrypt_to_unprotected_and_visible(tmp_path):
     vba = zipfile.ZipFile(build(tmp_path)).read("xl/vbaProject.bin")
-    project = olefile.OleFileIO(io.BytesIO(vba)).openstream("PROJECT").read().decode("cp936")
+    ole = olefile.OleFileIO(io.BytesIO(vba), raise_defects=olefile.DEFECT_INCORRECT)  # strict
+    project = ole.openstream("PROJECT").read().decode("cp936")
     fields = dict(re.findall(r'^(\w+)="([^"]*)"\r$', project, re.M))
     key = sum(fields["ID"].encode()) & 0xFF
     assert [decrypt(fields[f]) for f in ("CMG", "DPB", "GC")] == [(key, bytes(4)), (key, b"\0"), (key, b"\xff")]
