@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+# Before any test module imports xlwings: its JSON engine is registered at import only when a licence key is set
+# (PolyForm Noncommercial, which allows government use).
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "workbooks" / "sources"
 CONFIGS = ROOT / "workbooks" / "configs"
