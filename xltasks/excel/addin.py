@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import zipfile
 from importlib import resources
 from pathlib import Path
 
 from xltasks.excel.vba_project import Reference, vba_project
+from xltasks.files.safe_write import WriteRefused, write_atomically
 
 RIBBON = "customUI14.xml"
 LOCAL_MODULE, REMOTE_MODULE = "XltasksButtons", "XltasksRemote"
@@ -80,16 +80,17 @@ def build_addin(output: Path, remote: str | None = None) -> Path:
     project = vba_project(PROJECT_NAME, PROJECT_ID, {module: source}, REFERENCES + [xlwings_reference()])
     route = f"方式二：服务器 {remote}" if remote else "方式一：本机 Python"
     parts = _package(project, resources.files("xltasks.macros").joinpath(RIBBON).read_bytes(), route)
-    temp = None
-    try:
-        fd, temp = tempfile.mkstemp(prefix=".xltasks-", suffix=".xlam", dir=output.parent)
-        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+
+    def save(temp: Path) -> None:
+        with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as zf:
             for name, data in parts.items():  # fixed dates: the same sources give the same file
                 zf.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
-        os.replace(temp, output)
+
+    try:  # as every file we write: atomically, the user's umask, refused while Excel holds it open
+        write_atomically(output, save, replace=True)
+    except WriteRefused as exc:
+        raise AddinError(str(exc)) from exc
     except OSError as exc:
-        if temp:
-            Path(temp).unlink(missing_ok=True)
         raise AddinError(f"无法写入“{output}”（{exc.strerror or exc}）：请检查文件夹权限；"
                          "如果 Excel 正打开着这个加载项，请先退出 Excel。") from exc
     return output
