@@ -130,18 +130,26 @@ def _run(settings: Settings, script: Script, data: dict) -> dict:
     except Exception as exc:  # noqa: BLE001 - a payload xlwings cannot take is the client's problem, said in Chinese
         raise Refused(400, "请求中的工作簿数据不完整，xlwings 无法读取。") from exc
     try:
-        if script.who == CLERK:
-            script.run(book, None)
-        else:
-            programme = find_programme(settings.programmes, book)
-            if programme is None:
-                raise Refused(400, "服务器上没有配置这个项目的总台账。请在 xltasks 生成的总台账中使用这些按钮，"
-                                   "并请信息化人员在服务器的项目配置中登记它。")
-            script.run(book, Place(programme.master, programme.inbox, programme.outbox, programme.config,
-                                   on_server=True))
+        press(script, book, settings.programmes)
         return book.json()
     finally:
         book.close()
+
+
+NO_PROGRAMME = ("服务器上没有配置这个项目的总台账。请在 xltasks 生成的总台账中使用这些按钮，"
+                "并请信息化人员在服务器的项目配置中登记它。")
+
+
+def press(script: Script, book, programmes: list[Programme]) -> None:
+    """Run one button on a book the request made: a clerk's on the book alone, a coordinator's on the folders of
+    the programme the book belongs to (Refused when the server keeps none for it)."""
+    if script.who == CLERK:
+        script.run(book, None)
+        return
+    programme = find_programme(programmes, book)
+    if programme is None:
+        raise Refused(400, NO_PROGRAMME)
+    script.run(book, Place(programme.master, programme.inbox, programme.outbox, programme.config, on_server=True))
 
 
 ALERT_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
