@@ -36,36 +36,13 @@ def _sheets(names: tuple[str, ...]) -> str | None:
     return ",".join(names) or None
 
 
-@script(include=_sheets(SCRIPTS["validate_return"].include), exclude=_sheets(SCRIPTS["validate_return"].exclude))
-def validate_return(book: xw.Book):
-    _press("validate_return", book)
+def _script(name: str):
+    """One module-level script per button, decorated as xlwings-server expects (it finds the book by its type)."""
+    def run(book: xw.Book):
+        _press(name, book)
+
+    run.__name__ = run.__qualname__ = name
+    return script(include=_sheets(SCRIPTS[name].include), exclude=_sheets(SCRIPTS[name].exclude))(run)
 
 
-@script(include=_sheets(SCRIPTS["clear_marks"].include), exclude=_sheets(SCRIPTS["clear_marks"].exclude))
-def clear_marks(book: xw.Book):
-    _press("clear_marks", book)
-
-
-@script(include=_sheets(SCRIPTS["export_return"].include), exclude=_sheets(SCRIPTS["export_return"].exclude))
-def export_return(book: xw.Book):
-    _press("export_return", book)
-
-
-@script(include=_sheets(SCRIPTS["split_round"].include), exclude=_sheets(SCRIPTS["split_round"].exclude))
-def split_round(book: xw.Book):
-    _press("split_round", book)
-
-
-@script(include=_sheets(SCRIPTS["validate_folder"].include), exclude=_sheets(SCRIPTS["validate_folder"].exclude))
-def validate_folder(book: xw.Book):
-    _press("validate_folder", book)
-
-
-@script(include=_sheets(SCRIPTS["merge_folder"].include), exclude=_sheets(SCRIPTS["merge_folder"].exclude))
-def merge_folder(book: xw.Book):
-    _press("merge_folder", book)
-
-
-@script(include=_sheets(SCRIPTS["refresh_stats"].include), exclude=_sheets(SCRIPTS["refresh_stats"].exclude))
-def refresh_stats(book: xw.Book):
-    _press("refresh_stats", book)
+globals().update({name: _script(name) for name in SCRIPTS})
