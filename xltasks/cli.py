@@ -161,12 +161,12 @@ def _date_option(ctx, param, value: str | None):
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def split_command(master: Path, out_dir: Path, round_name: str, units: tuple[str, ...], with_coop: bool, due,
                   contact: str, config_path: str | None, force: bool, as_json: bool) -> None:
-    from xltasks.actions.split import SplitRefused, split
+    from xltasks.actions.split import SplitRefused
 
     config = load_config(config_path) if config_path else None
     try:
-        result = split(master, out_dir, round_name, config, units=list(units), with_coop=with_coop, due=due,
-                       contact=contact, force=force)
+        result = _split_with_progress(master, out_dir, round_name, config, units=list(units), with_coop=with_coop,
+                                      due=due, contact=contact, force=force, quiet=as_json)
     except SourceError as exc:
         raise CannotRun(exc.finding.message, exc.finding) from exc
     except (SplitRefused, WriteRefused) as exc:
@@ -177,6 +177,18 @@ def split_command(master: Path, out_dir: Path, round_name: str, units: tuple[str
         render_split(result)
     if not result.files:
         sys.exit(EXIT_INPUT_ERRORS)
+
+
+def _split_with_progress(master, out_dir, round_name, config, *, quiet: bool, **options):
+    from rich.progress import Progress
+
+    from xltasks.actions.split import split
+
+    if quiet:
+        return split(master, out_dir, round_name, config, **options)
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task("生成报送表", total=None)
+        return split(master, out_dir, round_name, config, progress=lambda _: bar.advance(task), **options)
 
 
 def render_split(result) -> None:

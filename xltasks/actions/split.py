@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,7 +100,8 @@ def _unique_paths(out_dir: Path, round_name: str, shares: list[Assignment]) -> l
 
 def split(master: Path, out_dir: Path, round_name: str, config: Config | None = None, *,
           units: list[str] = (), with_coop: bool = False, due: dt.date | None = None, contact: str = "",
-          force: bool = False) -> SplitResult:
+          force: bool = False, jobs: int | None = None,
+          progress: Callable[[ReturnFile], None] | None = None) -> SplitResult:
     """Read the master, share its tasks out and write every unit's return; nothing is written if any target
     is refused (exists without `force`, or open in Excel)."""
     round_name = _round_name(round_name)
@@ -123,9 +127,30 @@ def split(master: Path, out_dir: Path, round_name: str, config: Config | None = 
     if locked:
         raise WriteRefused(f"有报送表正在被打开（发现锁文件“{locked[0]}”），请先在Excel/WPS中关闭后再试。")
     info = RoundInfo(round_name, due, cell_text(contact), dt.datetime.now().astimezone())
+    work = [(book.programme, book.programme_id, book.office, share, info, path) for share, path in zip(shares, paths)]
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(work)))
+    if jobs == 1 or len(work) < PROCESS_POOL_FROM:
+        backups = (_write_return(item) for item in work)
+        pool = None
+    else:  # building a workbook is Python work that holds the GIL: worker processes, each sent its units only
+        pool = ProcessPoolExecutor(jobs)
+        backups = pool.map(_write_return, work, chunksize=max(1, min(16, len(work) // (jobs * 4))))
     files = []
-    for share, path in zip(shares, paths):
-        workbook, _ = build_return(book.programme, book.programme_id, book.office, share, info)
-        backup = write_atomically(path, workbook.save, replace=True)
-        files.append(ReturnFile(path, share, backup))
+    try:
+        for (*_, share, _, path), backup in zip(work, backups):
+            files.append(ReturnFile(path, share, backup))
+            if progress:
+                progress(files[-1])
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return SplitResult(Path(master), round_name, out_dir, files, groups, unassigned, book.findings + findings)
+
+
+PROCESS_POOL_FROM = 32  # as validate: below this many returns, starting processes costs more than it saves
+
+
+def _write_return(item: tuple) -> Path | None:
+    programme, programme_id, office, share, info, path = item
+    workbook, _ = build_return(programme, programme_id, office, share, info)
+    return write_atomically(path, workbook.save, replace=True)

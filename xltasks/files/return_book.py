@@ -21,7 +21,7 @@ from xltasks.core.schemas import load_schema
 from xltasks.files.return_checks import (add_validations, conditional_rules, mark_missing, mark_wrong,
                                          overdue_rule)
 from xltasks.files.safe_write import cell_text
-from xltasks.files.style import (BODY_FONT, BORDER, HEADER_FONT, INPUT_FILL, WRAP_TOP, setup_print,
+from xltasks.files.style import (BODY_FONT, BORDER, HEADER_FONT, INPUT_FILL, WRAP_TOP, format_as, setup_print,
                                  write_header_row, write_title)
 from xltasks.files.text_size import row_height
 
@@ -87,15 +87,14 @@ def _block_slots(widths: list[float]) -> list[tuple[int, int, int, int]]:
 def _block_cell(ws: Worksheet, row: int, first: int, last: int, value: object, *, is_input: bool, label: bool = False):
     if last > first:
         ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
-    for col in range(first, last + 1):
-        cell = ws.cell(row=row, column=col)
-        cell.border = BORDER
-        cell.fill = INPUT_FILL if is_input else (LOCKED_FILL if not label else PatternFill())
-        if is_input:
-            cell.protection = UNLOCKED
+    kind = "input" if is_input else "label" if label else "locked"
+    boxed = dict(border=BORDER, fill=INPUT_FILL if is_input else PatternFill() if label else LOCKED_FILL,
+                 **({"protection": UNLOCKED} if is_input else {}))
+    for col in range(first + 1, last + 1):
+        format_as(ws.cell(row=row, column=col), f"block-{kind}", **boxed)
     cell = ws.cell(row=row, column=first, value=cell_text(value))
-    cell.font = HEADER_FONT if label else BODY_FONT
-    cell.alignment = LABEL_ALIGN if label else VALUE_ALIGN
+    format_as(cell, f"block-{kind}-text", **boxed, font=HEADER_FONT if label else BODY_FONT,
+              alignment=LABEL_ALIGN if label else VALUE_ALIGN)
     if isinstance(value, str):
         cell.data_type = "s"
     return cell
@@ -134,22 +133,21 @@ def _write_rows(ws: Worksheet, role: str, columns: list[Column], rows: list[dict
     for r, values in enumerate(rows, start=FIRST_ROW):
         for c, col in enumerate(columns, start=1):
             cell = ws.cell(row=r, column=c)
-            cell.font, cell.border, cell.alignment = BODY_FONT, BORDER, WRAP_TOP
+            value = None if col.is_input else cell_text(values[col.key])
             if col.is_input:
-                cell.fill, cell.protection = INPUT_FILL, UNLOCKED
                 fmt = props[col.key]
-                if fmt.get("format") == "date":
-                    cell.number_format = DATE_FORMAT
-                elif fmt.get("type") == "number":
-                    cell.number_format = "0"
+                number = DATE_FORMAT if fmt.get("format") == "date" else "0" if fmt.get("type") == "number" else None
+                formats = dict(fill=INPUT_FILL, protection=UNLOCKED)
+            else:
+                number = DATE_FORMAT if isinstance(value, dt.date) else None
+                formats = dict(fill=LOCKED_FILL)
+            format_as(cell, f"row-{col.is_input}-{number}", font=BODY_FONT, border=BORDER, alignment=WRAP_TOP,
+                      **formats, **({"number_format": number} if number else {}))
+            if col.is_input:
                 continue
-            value = cell_text(values[col.key])
             cell.value = value if value not in ("", None) else None
-            cell.fill = LOCKED_FILL
             if isinstance(value, str):
                 cell.data_type = "s"  # a task text starting with "=" stays text
-            elif isinstance(value, dt.date):
-                cell.number_format = DATE_FORMAT
         ws.row_dimensions[r].height = max(30, row_height([(values.get(c.key), c.width) for c in columns]))
 
 

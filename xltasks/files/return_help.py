@@ -10,8 +10,8 @@ from xltasks.core.assignment import Assignment
 from xltasks.core.returns import COOP_SHEET, HEADER_SCHEMA, LEAD_SHEET, RESULT_SHEET, ROW_SCHEMA
 from xltasks.core.schemas import load_schema
 from xltasks.files.safe_write import cell_text
-from xltasks.files.style import BODY_FONT, BORDER, HEADER_FONT, WRAP_TOP, setup_print, write_header_row, \
-    write_title
+from xltasks.files.style import BODY_FONT, BORDER, HEADER_FONT, WRAP_TOP, format_as, setup_print, \
+    write_header_row, write_title
 from xltasks.files.text_size import row_height
 
 WIDTHS = (14, 78, 8)
@@ -88,10 +88,8 @@ def write_help(ws: Worksheet, programme: str, share: Assignment, info, office: s
         ws.cell(row=r, column=1, value=block_title).font = HEADER_FONT
         r += 1
         for key, text in rows:
-            label = ws.cell(row=r, column=1, value=key)
-            label.font, label.alignment = BODY_FONT, WRAP_TOP
-            cell = ws.cell(row=r, column=2, value=cell_text(text))
-            cell.font, cell.alignment = BODY_FONT, WRAP_TOP
+            format_as(ws.cell(row=r, column=1, value=key), "body", font=BODY_FONT, alignment=WRAP_TOP)
+            format_as(ws.cell(row=r, column=2, value=cell_text(text)), "body", font=BODY_FONT, alignment=WRAP_TOP)
             ws.row_dimensions[r].height = row_height([(text, WIDTHS[1])])
             r += 1
         r += 1
@@ -99,8 +97,8 @@ def write_help(ws: Worksheet, programme: str, share: Assignment, info, office: s
     write_header_row(ws, r + 1, ["栏目", "填写要求", "是否必填"], list(WIDTHS))
     for r, row in enumerate(_requirement_rows(share), start=r + 2):
         for c, value in enumerate(row, start=1):
-            cell = ws.cell(row=r, column=c, value=value)
-            cell.font, cell.border, cell.alignment = BODY_FONT, BORDER, WRAP_TOP
+            format_as(ws.cell(row=r, column=c, value=value), "body-boxed", font=BODY_FONT, border=BORDER,
+                      alignment=WRAP_TOP)
         ws.row_dimensions[r].height = row_height([(row[1], WIDTHS[1])])
     setup_print(ws, title_rows="1:1", landscape=False)
     ws.protection.sheet = True
