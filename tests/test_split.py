@@ -429,3 +429,28 @@ def test_the_help_sheet_lists_only_the_columns_the_workbook_has(tmp_path):
     coop_only, lead_only = listed(files["区残联"]), listed(files["区统计局"])
     assert "配合工作情况" in coop_only and "进展状态" not in coop_only
     assert "进展状态" in lead_only
+
+
+def test_many_units_are_written_on_worker_processes_the_same_as_on_one(tmp_path):
+    """From 32 units split uses both cores: the same files, the same cells and metadata (but the issue time)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from merge_scale import write_source
+
+    from xltasks.actions.import_table import import_table
+    from xltasks.core.config import parse_config
+    from xltasks.files.return_read import read_return
+
+    source = write_source(tmp_path / "source.xlsx", 40, 2)
+    import_table(source, tmp_path / "master.xlsx", parse_config(None))
+    seen = []
+    one = split(tmp_path / "master.xlsx", tmp_path / "one", "2026年11月", jobs=1)
+    two = split(tmp_path / "master.xlsx", tmp_path / "two", "2026年11月", jobs=2, progress=seen.append)
+    assert len(one.files) == len(two.files) == 40 and len(seen) == 40
+    assert [f.path.name for f in one.files] == [f.path.name for f in two.files]
+    for a, b in zip(one.files, two.files):
+        x, y = read_return(a.path).sheets, read_return(b.path).sheets
+        assert x[LEAD_SHEET] == y[LEAD_SHEET]
+        drop = lambda rows: [r for r in rows if r[0] not in ("created", "fingerprint")]  # noqa: E731
+        assert drop(x[META_SHEET]) == drop(y[META_SHEET])
