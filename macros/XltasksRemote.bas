@@ -12,30 +12,50 @@ Private Function ServerUrl() As String
     If ServerUrl = "" Then MsgBox "还没有设置 xltasks 服务器地址：请信息化人员在 xlwings.conf 中写入 XLTASKS_URL。", vbExclamation, "任务报送": End
 End Function
 
+' xlwings takes settings and Python code from the open workbook and its folder (an xlwings.conf sheet, a sheet named
+' *.py, an xlwings.conf file, and the folder itself on the Python path). A return that came by mail could bring any
+' of them: the buttons refuse such a workbook before xlwings reads it.
+Private Function Trusted() As Boolean
+    Dim sh As Object, found As String, name As Variant
+    For Each sh In ActiveWorkbook.Sheets
+        If LCase(sh.Name) = "xlwings.conf" Or LCase(Right(sh.Name, 3)) = ".py" Then found = "工作表“" & sh.Name & "”"
+    Next
+    If ActiveWorkbook.Path <> "" And found = "" Then
+        For Each name In Array("xlwings.conf", "xltasks", "xltasks.py", "xlwings", "xlwings.py", "sitecustomize.py", _
+                               Left(ActiveWorkbook.Name, IIf(InStrRev(ActiveWorkbook.Name, ".") > 0, InStrRev(ActiveWorkbook.Name, ".") - 1, Len(ActiveWorkbook.Name))) & ".zip")
+            If Dir(ActiveWorkbook.Path & Application.PathSeparator & name, vbDirectory) <> "" Then found = "文件“" & name & "”"
+        Next
+    End If
+    If found <> "" Then MsgBox "为安全起见，不运行：本工作簿或它所在的文件夹中有" & found & "，可能带有别人的代码或设置。" & _
+        "请把下发的报送表或总台账单独放在一个文件夹中再试。", vbCritical, "任务报送"
+    Trusted = (found = "")
+End Function
+
+
 Sub ValidateReturn(control As IRibbonControl)
-    RunServerPython ServerUrl() & "/xlwings/custom-scripts-call/validate_return", auth:=GetConfig("AUTH"), exclude:="填报说明"
+    If Trusted() Then RunServerPython ServerUrl() & "/xlwings/custom-scripts-call/validate_return", auth:=GetConfig("AUTH"), exclude:="填报说明"
 End Sub
 
 Sub ClearMarks(control As IRibbonControl)
-    RunServerPython ServerUrl() & "/xlwings/custom-scripts-call/clear_marks", auth:=GetConfig("AUTH"), exclude:="填报说明"
+    If Trusted() Then RunServerPython ServerUrl() & "/xlwings/custom-scripts-call/clear_marks", auth:=GetConfig("AUTH"), exclude:="填报说明"
 End Sub
 
 Sub ExportReturn(control As IRibbonControl)
-    RunServerPython ServerUrl() & "/xlwings/custom-scripts-call/export_return", auth:=GetConfig("AUTH"), exclude:="填报说明"
+    If Trusted() Then RunServerPython ServerUrl() & "/xlwings/custom-scripts-call/export_return", auth:=GetConfig("AUTH"), exclude:="填报说明"
 End Sub
 
 Sub SplitRound(control As IRibbonControl)
-    RunServerPython ServerUrl() & "/xlwings/custom-scripts-call/split_round", auth:=GetConfig("AUTH"), include:="任务清单,使用说明,_xltasks", timeout:=600000
+    If Trusted() Then RunServerPython ServerUrl() & "/xlwings/custom-scripts-call/split_round", auth:=GetConfig("AUTH"), include:="任务清单,使用说明,_xltasks", timeout:=600000
 End Sub
 
 Sub ValidateFolder(control As IRibbonControl)
-    RunServerPython ServerUrl() & "/xlwings/custom-scripts-call/validate_folder", auth:=GetConfig("AUTH"), include:="任务清单,使用说明,_xltasks", timeout:=600000
+    If Trusted() Then RunServerPython ServerUrl() & "/xlwings/custom-scripts-call/validate_folder", auth:=GetConfig("AUTH"), include:="任务清单,使用说明,_xltasks", timeout:=600000
 End Sub
 
 Sub MergeFolder(control As IRibbonControl)
-    RunServerPython ServerUrl() & "/xlwings/custom-scripts-call/merge_folder", auth:=GetConfig("AUTH"), include:="任务清单,使用说明,_xltasks", timeout:=600000
+    If Trusted() Then RunServerPython ServerUrl() & "/xlwings/custom-scripts-call/merge_folder", auth:=GetConfig("AUTH"), include:="任务清单,使用说明,_xltasks", timeout:=600000
 End Sub
 
 Sub RefreshStats(control As IRibbonControl)
-    RunServerPython ServerUrl() & "/xlwings/custom-scripts-call/refresh_stats", auth:=GetConfig("AUTH"), include:="任务清单,使用说明,_xltasks", timeout:=600000
+    If Trusted() Then RunServerPython ServerUrl() & "/xlwings/custom-scripts-call/refresh_stats", auth:=GetConfig("AUTH"), include:="任务清单,使用说明,_xltasks", timeout:=600000
 End Sub

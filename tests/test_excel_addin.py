@@ -80,7 +80,8 @@ def test_the_addin_carries_the_ribbon_and_the_runpython_module(tmp_path):
     assert len(actions) == 7 and subs(source) == actions
     from xltasks.excel import buttons
 
-    targets = re.findall(r'^    RunPython "import xltasks\.excel\.buttons as b; b\.(\w+)\(\)"\r?$', source, re.M)
+    targets = re.findall(r'^    If Trusted\(\) Then RunPython SAFE_PATH & "import xltasks\.excel\.buttons as b; b\.(\w+)\(\)"\r?$',
+                         source, re.M)
     assert len(targets) == len(actions)
     assert [t for t in targets if not callable(getattr(buttons, t, None))] == []
 
@@ -95,7 +96,8 @@ def test_remote_addin_carries_the_server_module_with_its_address(tmp_path):
     assert subs(source) == [b.get("onAction") for b in ribbon.iter(f"{UI}button")]
     from xltasks.excel.server import SCRIPTS
 
-    scripts = re.findall(r'^    RunServerPython ServerUrl\(\) & "/xlwings/custom-scripts-call/(\w+)"', source, re.M)
+    scripts = re.findall(r'^    If Trusted\(\) Then RunServerPython ServerUrl\(\) & "/xlwings/custom-scripts-call/(\w+)"',
+                         source, re.M)
     assert len(scripts) == 7 and [s for s in scripts if s not in SCRIPTS] == []
 
 
@@ -131,7 +133,10 @@ def test_bad_output_or_address_exits_2_in_chinese(tmp_path):
                         (["-o", str(tmp_path)], "是文件夹"),
                         (["-o", "/proc/xltasks.xlam"], "无法写入"),  # even root cannot create a file there
                         (["-o", str(tmp_path / "x.xlam"), "--remote", "192.168.1.10:8000"], "服务器地址"),
-                        (["-o", str(tmp_path / "x.xlam"), "--remote", URL + '/"'], "服务器地址")]:
+                        (["-o", str(tmp_path / "x.xlam"), "--remote", URL + '/"'], "服务器地址"),
+                        (["-o", str(tmp_path / "x.xlam"), "--remote", "http://h:8000/?a=1#x"], "服务器地址"),
+                        (["-o", str(tmp_path / "x.xlam"), "--remote", "http://ñandú:8000"], "服务器地址"),
+                        (["-o", str(tmp_path / "x.xlam"), "--remote", "http://h/" + "a" * 1100], "服务器地址")]:
         done = run_cli("excel", "addin", *args)
         message = done.stderr.replace("\n", "")  # rich wraps at 80 columns
         assert done.returncode == 2 and words in message and "Traceback" not in message, (args, message)

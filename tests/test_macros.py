@@ -27,7 +27,7 @@ def test_the_ribbon_names_subs_that_call_what_exists():
     for source in (local, remote):
         subs = re.findall(r"^Sub (\w+)\(control As IRibbonControl\)$", source, re.M)
         assert subs == actions
-    targets = re.findall(r'RunPython "import xltasks\.excel\.buttons as b; b\.(\w+)\(\)"', local)
+    targets = re.findall(r'If Trusted\(\) Then RunPython SAFE_PATH & "import xltasks\.excel\.buttons as b; b\.(\w+)\(\)"', local)
     assert len(targets) == len(actions) and all(callable(getattr(buttons, t, None)) for t in targets)
     assert [buttons.LABELS[t] for t in targets] == [l for labels in groups.values() for l in labels]
     scripts = re.findall(r'/xlwings/custom-scripts-call/(\w+)", auth:=GetConfig\("AUTH"\), (include|exclude):="([^"]*)"'
@@ -36,3 +36,30 @@ def test_the_ribbon_names_subs_that_call_what_exists():
     for name, kind, sheets, timeout in scripts:  # the request carries what the script declares, nothing more
         assert tuple(sheets.split(",")) == getattr(SCRIPTS[name], kind), name
         assert bool(timeout) == (SCRIPTS[name].who == "coordinator"), name  # a merge outlasts VBA's 30 s default
+
+
+def test_the_python_path_guard_keeps_only_the_installed_pythons_folders(tmp_path):
+    """What SAFE_PATH runs before xltasks is imported: a planted xltasks package in the workbook's folder (put first
+    on the path by xlwings, and the current folder of `python -c`) is never imported."""
+    import subprocess
+    import sys
+
+    guard = re.search(r'Private Const SAFE_PATH As String = "([^"]*)"', vba("XltasksButtons.bas"))[1]
+    planted = tmp_path / "xltasks"
+    planted.mkdir()
+    (planted / "__init__.py").write_text("raise SystemExit('PLANTED CODE RAN')", encoding="utf-8")
+    code = guard + "import xltasks; print(xltasks.__file__)"
+    env = {"PYTHONPATH": f"{tmp_path}{__import__('os').pathsep}{tmp_path / 'r.zip'}", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and str(tmp_path) not in done.stdout, done.stdout + done.stderr
+    assert "PLANTED" not in done.stdout + done.stderr
+    assert subprocess.run([sys.executable, "-c", "import xltasks"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True).returncode != 0  # without the guard the planted package is what runs
+
+
+def test_both_modules_refuse_a_workbook_that_brings_xlwings_settings_or_code():
+    for name in ("XltasksButtons.bas", "XltasksRemote.bas"):
+        source = vba(name)
+        calls = re.findall(r"^    (.*)$", source.split("End Function")[-1], re.M)
+        assert calls and all(c.startswith("If Trusted() Then Run") for c in calls if c.startswith(("Run", "If "))), name
+        assert all(word in source for word in ('"xlwings.conf"', '".py"', '"xltasks"', '".zip"')), name

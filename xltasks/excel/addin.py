@@ -37,7 +37,10 @@ REFERENCES = [
 ]
 DEFAULT_APPDATA = r"C:\Users\Default\AppData\Roaming\Microsoft"
 UI_RELATIONSHIP = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
-URL = re.compile(r"https?://[^\s\"'<>&/]+(/[^\s\"'<>&]*)?")
+# scheme://host[:port][/path] in plain ASCII: the buttons append "/xlwings/custom-scripts-call/NAME" to it, so a
+# query or fragment would swallow the button's name, and the VBA line must stay within VBA's 1,023 characters.
+URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?", re.I)
+MAX_URL = 200
 
 
 class AddinError(Exception):
@@ -62,7 +65,7 @@ def module_source(remote: str | None) -> tuple[str, str]:
     if remote is None:
         return LOCAL_MODULE, macro_text(f"{LOCAL_MODULE}.bas")
     url = remote.strip().rstrip("/")
-    if not URL.fullmatch(url) or "custom-scripts-call" in url:
+    if len(url) > MAX_URL or not URL.fullmatch(url) or "custom-scripts-call" in url:
         raise AddinError(f"服务器地址“{remote}”无效：请写成 http://服务器:8000 的形式（xltasks serve 的地址，不含按钮名）。")
     text = macro_text(f"{REMOTE_MODULE}.bas")
     if text.count(URL_LINE) != 1:
