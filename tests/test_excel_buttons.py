@@ -125,6 +125,7 @@ def test_excel_refuses_what_the_buttons_must_not_do(issued, tmp_path):
     wb.save(path)
     done = run_button(path, lambda b: validate_return_book(b, TODAY), "VBA")
     assert done.counts == {"alert": 1} and done.alerts[0].startswith("共") and "\n1. " in done.alerts[0]
+    assert len(done.alerts[0]) <= 1024 and done.alerts[0].endswith("条。")  # VBA's MsgBox shows 1,024 characters
 
 
 def test_foreign_workbooks_and_the_wrong_workbook_get_one_message_and_no_change(issued, tmp_path):
@@ -261,7 +262,8 @@ def test_the_coordinators_round_from_the_ribbon(tmp_path, programme, client):
     summary = [[c.value for c in r] for r in load_workbook(master)["校验汇总"].iter_rows()]
     assert summary[0][:4] == ["文件", "单位", "期次", "结果"] and len(summary) == 1 + s["files"]
     assert "=SUM(1,2).xlsx" in [row[0] for row in summary]  # written as text, not run
-    assert (tmp_path / "总台账-2026年11月-校验报告.xlsx").is_file() and done.active == "校验汇总"
+    # no sheet of the master is activated: VBA would count a coordinator's chart sheets, xlwings does not
+    assert (tmp_path / "总台账-2026年11月-校验报告.xlsx").is_file() and "activateSheet" not in done.counts
     before = master.read_bytes()
     done = click(master, buttons.xl_merge_folder, client)
     assert done.alerts[0].startswith("汇总") and "总台账已写入" in done.alerts[0] and master.read_bytes() != before
@@ -355,3 +357,27 @@ def test_a_huge_cell_gives_a_message_excel_can_hold(issued, tmp_path):
     run_button(path, lambda b: validate_return_book(b, TODAY))
     listed = [r[4].value for r in load_workbook(path)[RESULT_SHEET].iter_rows(min_row=4) if r[0].value]
     assert listed and max(map(len, listed)) <= 1002
+
+
+def test_export_checks_the_saved_file_as_the_coordinator_will(issued, tmp_path):
+    """Merged input cells (a clerk unprotected the sheet) are not sent by any client: the saved file shows them."""
+    source = lead_return(issued, "tongchuan")
+    path = fill_demo_return(source, tmp_path / "r.xlsx", TODAY, seed=3)
+    wb = load_workbook(path)
+    ws = wb[LEAD_SHEET]
+    note = next(c.column_letter for c in ws[5] if c.value == "备注")
+    ws.protection.sheet = False
+    ws.merge_cells(f"{note}6:{note}7")
+    wb.save(path)
+    done = run_button(path, lambda b: export_return_book(b, tmp_path, TODAY))
+    assert "暂不能导出" in done.alerts[0] and not (tmp_path / source.name).exists()
+
+
+def test_a_settings_row_written_twice_is_refused(tmp_path):
+    master = Path(shutil.copy(MASTERS["yanta"], tmp_path / "总台账.xlsx"))
+    click(master, buttons.xl_split_round)
+    wb = load_workbook(master)
+    wb["使用说明"].append(["本期期次", "2026年10月"])
+    wb.save(master)
+    done = click(master, buttons.xl_split_round)
+    assert "写了两次" in done.alerts[0] and not (tmp_path / "下发表").exists()

@@ -114,6 +114,8 @@ def test_refusals_are_chinese_text_and_the_server_keeps_answering(server, bad_re
         "nested": (post(server, "validate_return", b"[" * 100_000 + b"]" * 100_000), 400, "JSON"),
         "a dict in a cell": (post(server, "validate_return", body.replace(b'"values": [[', b'"values": [[{"a": 1}, ', 1)),
                              400, "不完整"),
+        "a #SPILL! cell from VBA": (post(server, "validate_return", body.replace(b'"values": [[', b'"values": [[1,,', 1)),
+                                    400, "#SPILL!"),
         "old add-in": (post(server, "validate_return", body.replace(b'"version": "', b'"version": "0.0.1-')),
                        400, "版本"),
         "oversize": (post(server, "validate_return", b" " * (64 * 1024 * 1024 + 10)), 413, "太大"),

@@ -181,9 +181,12 @@ def apply(path: Path, actions: list[dict], target: Path | None = None) -> Applie
                 wb.remove(ws)
             else:
                 ws.title = args[0]
-        elif func == "activateSheet":
-            wb.active = args[0]
-            done.active = wb.worksheets[args[0]].title
+        elif func == "activateSheet":  # VBA: wb.Sheets(i), chart sheets counted; a hidden sheet cannot be activated
+            shown = wb._sheets[args[0]]
+            if shown.sheet_state != "visible":
+                raise ExcelRefused(f"Excel cannot activate the hidden sheet {shown.title}")
+            wb.active = shown
+            done.active = shown.title
         elif func in ("sheetClear", "sheetClearContents"):
             for row in ws.iter_rows():
                 _refuse_locked(ws, [row])

@@ -17,6 +17,7 @@ from xltasks.files.annotate import SEVERITY_LABEL
 
 ALERT_TITLE = "xltasks 报送表"
 LISTED_IN_ALERT = 8  # a return without a 校验结果 sheet gets its findings in the message box
+MSGBOX_CHARS = 1000
 
 
 def _meta(data: ReturnData) -> dict | None:
@@ -106,8 +107,10 @@ def _listed(shown: list, errors: int) -> str:
         return "校验通过，可以报送。"
     head = f"共{errors}处需修改：" if errors else "校验通过，可以报送。以下提示请留意："
     items = [f"{i}. {_short(f.message, 200)}" for i, f in enumerate(shown[:LISTED_IN_ALERT], start=1)]
-    more = [f"……共{len(shown)}条。"] if len(shown) > LISTED_IN_ALERT else []
-    return "\n".join([head, *items, *more])
+    more = f"……共{len(shown)}条。"
+    while items and len("\n".join([head, *items, more])) > MSGBOX_CHARS:
+        items.pop()  # VBA's MsgBox shows 1,024 characters; the count at the end must stay visible
+    return "\n".join([head, *items] + ([more] if len(items) < len(shown) else []))
 
 
 def clear_marks_book(book) -> str:
@@ -172,6 +175,13 @@ def _export(book, data: ReturnData, folder: Path, name: str) -> str:
         return f"无法读取已保存的文件：{exc.finding.message}"
     if any(any(v not in (None, "") for v in row) for row in results[RESULT_FIRST_ROW - 1:]) or _marked(source):
         return "保存的文件中还留有校验标记。请先点「清除标记」，保存后再导出。"
+    from xltasks.actions.validate import check_file
+
+    # the saved file, checked as the coordinator will check it: it also shows what no client sends (merged
+    # cells, formulas)
+    errors = [f for f in check_file(source, None, None, dt.date.today()).findings if f.severity == "error"]
+    if errors:
+        return f"保存的文件还有{len(errors)}处问题，暂不能导出：{_short(errors[0].message, 300)}"
     target = folder / Path(name).with_suffix(source.suffix.lower())  # an .xls stays .xls: Excel checks the two agree
     if target.resolve() == source.resolve():
         return f"已是报送用的文件名，可以直接报送：{target}"

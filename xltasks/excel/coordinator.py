@@ -60,7 +60,14 @@ def read_settings(book, today: dt.date) -> dict[str, str]:
     if HELP_SHEET not in sheet_names(book) or facts.get("format") != MASTER_FORMAT:
         raise NotReady("「汇总」组的按钮只用于 xltasks 生成的总台账，当前工作簿不是。请打开总台账后再点。")
     rows = sheet_rows(book, HELP_SHEET)
-    found = {str(r[0]).strip(): r[1] for r in rows if len(r) > 1 and r[0] not in (None, "")}
+    found: dict[str, object] = {}
+    for n, r in enumerate(rows, start=1):
+        label = str(r[0]).strip() if r and r[0] not in (None, "") else ""
+        if label in dict(SETTINGS).values() and label in found and len(r) > 1 and r[1] != found[label]:
+            raise NotReady(f"「{HELP_SHEET}」表中“{label}”写了两次（第{n}行是“{r[1]}”，上面还有“{found[label]}”）。"
+                           "请删去一行后再点。")
+        if label and len(r) > 1:
+            found.setdefault(label, r[1])
     defaults = {"round": f"{today.year}年{today.month}月", "inbox": "报送表", "outbox": "下发表"}
     missing = [[label, defaults[key]] for key, label in SETTINGS if label not in found]
     if missing:
@@ -181,7 +188,8 @@ def _write_summary(book, result, inbox: Path) -> None:
     write_rows(book, SUMMARY_SHEET, 1, lines, clear_to=max(last, len(lines)))
     # widths from the content, except 第一处问题: a long message would make one column pages wide
     book.sheets[SUMMARY_SHEET].range((1, 1), (len(lines), len(SUMMARY_HEADERS) - 1)).autofit()
-    book.sheets[SUMMARY_SHEET].activate()
+    # not activated: VBA counts chart sheets in that index and xlwings does not, so a master with a chart sheet
+    # would have a hidden sheet activated (a run-time error that hides the alert)
 
 
 def _skipped(report) -> bool:

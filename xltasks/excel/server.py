@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from html import escape
@@ -82,6 +83,10 @@ def parse_body(body: bytes) -> dict:
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        if re.search(rb'"values":\s*\[.*?([\[,]\s*,|,\s*\])', body[:MAX_BODY], re.S):
+            # VBA's JsonConverter writes nothing for the newer error values: "[1,,3]"
+            raise Refused(400, "工作簿中有单元格显示 #SPILL!、#CALC!、#BUSY! 等新式错误值，Excel 的 VBA 客户端无法发送。"
+                               "请把这些单元格改成普通内容（或删去公式）后再点。") from exc
         raise Refused(400, "请求内容不是 xlwings 发送的工作簿数据（JSON 无法解析）。") from exc
     if not isinstance(data, dict) or not isinstance(data.get("sheets"), list) or not isinstance(data.get("book"), dict):
         raise Refused(400, "请求内容不是 xlwings 发送的工作簿数据（缺少 book 或 sheets）。")
