@@ -110,7 +110,7 @@ def main() -> None:
         source = write_source(out / "source.xlsx", args.units, args.tasks_per_unit)
         master = out / "master.xlsx"
         step(f"import ({tasks} tasks)", "import", str(source), "-o", str(master))
-        step(f"split ({args.units} returns)", "split", str(master), "--round", ROUND, "-o", str(out / "issued"))
+        split = step(f"split ({args.units} returns)", "split", str(master), "--round", ROUND, "-o", str(out / "issued"))
         issued = sorted((out / "issued").glob("*.xlsx"))
         (out / "filled").mkdir()
         with ProcessPoolExecutor() as pool:
@@ -121,6 +121,7 @@ def main() -> None:
         merge = step(f"merge ({len(filled)} returns into {tasks} tasks)", "merge", str(master), str(out / "filled"),
                      "--round", ROUND, "--as-of", "2026-11-30", *jobs)
         print(f"merge / validate: {merge['seconds'] / validate['seconds']:.2f}x (target <= 2x)")
+        print(f"split / validate: {split['seconds'] / validate['seconds']:.2f}x (target <= 2x, issue 12)")
         for n in range(2, args.rounds + 1):  # later rounds: the same returns, issued and filled again
             year, month = divmod(9 + n, 12)
             later = f"{2026 + year}年{month + 1}月"
