@@ -33,6 +33,18 @@ def test_imports_flow_one_way():
     assert offenders == []
 
 
+def test_only_the_excel_view_imports_xlwings_and_the_web_server():
+    offenders = []
+    for path in (ROOT / "xltasks").rglob("*.py"):
+        if path.relative_to(ROOT / "xltasks").parts[0] == "excel":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            offenders += [f"{path.name} imports {n}" for n in names if n.split(".")[0] in ("xlwings", "fastapi", "uvicorn")]
+    assert offenders == []
+
+
 def test_core_imports_nothing_but_stdlib_and_jsonschema():
     allowed = {"jsonschema", "referencing", "fastjsonschema", "xltasks"}  # fastjsonschema: the gate for rows that pass
     for path in (ROOT / "xltasks" / "core").glob("*.py"):
