@@ -199,3 +199,12 @@ def test_loopback_without_a_token_and_the_alert_page():
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=20) == 0
+
+
+def test_serve_without_the_excel_extra_says_what_to_install(monkeypatch, capsys):
+    from conftest import run
+
+    monkeypatch.setitem(sys.modules, "fastapi", None)  # as if `pip install xltasks` without [excel]
+    monkeypatch.delitem(sys.modules, "xltasks.excel.server", raising=False)
+    code, _, err = run(["serve", "--port", str(free_port())], capsys)
+    assert code == 2 and 'pip install "xltasks[excel]"' in err and "fastapi" in err

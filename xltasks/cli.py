@@ -443,8 +443,11 @@ def demo_command(out_dir: Path, as_json: bool) -> None:
 @click.option("--programmes", "programmes_path", type=click.Path(path_type=Path, dir_okay=False),
               help="项目配置（TOML）：每个项目的总台账、报送表文件夹、下发表文件夹。/ The programmes' folders (TOML).")
 def serve_command(host: str, port: int, token_file: Path | None, programmes_path: Path | None) -> None:
-    from xltasks.excel.programmes import ProgrammesError, load_programmes
-    from xltasks.excel.server import LOOPBACK, read_token, serve
+    try:
+        from xltasks.excel.programmes import ProgrammesError, load_programmes
+        from xltasks.excel.server import LOOPBACK, read_token, serve
+    except ImportError as exc:  # the web server comes with the excel extra
+        raise CannotRun(f"按钮服务需要另外安装组件（缺少 {exc.name}）：pip install \"xltasks[excel]\"") from exc
 
     try:
         token = read_token(token_file)
