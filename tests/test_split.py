@@ -137,7 +137,9 @@ def test_workbook_sheets_protection_and_locked_cells(tongchuan):
 
 
 def _validations(ws) -> dict[str, tuple]:
-    return {str(dv.sqref): (dv.type, dv.operator, dv.formula1, dv.formula2, bool(dv.prompt), bool(dv.error))
+    """Each validation's terms; "between", the default operator, is what a missing one means (as in Excel)."""
+    operator = lambda dv: dv.operator or ("between" if dv.type not in ("list", "custom") else None)  # noqa: E731
+    return {str(dv.sqref): (dv.type, operator(dv), dv.formula1, dv.formula2, bool(dv.prompt), bool(dv.error))
             for dv in ws.data_validations.dataValidation}
 
 

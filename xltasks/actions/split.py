@@ -15,7 +15,7 @@ from xltasks.core.findings import Finding
 from xltasks.core.returns import return_file_name
 from xltasks.core.units import split_units
 from xltasks.files.master_read import MasterBook, read_master
-from xltasks.files.return_book import RoundInfo, build_return
+from xltasks.files.return_book import RoundInfo, write_return
 from xltasks.files.safe_write import WriteRefused, cell_text, lock_file, write_atomically
 
 MAX_ROUND_CHARS = 40
@@ -152,5 +152,5 @@ PROCESS_POOL_FROM = 32  # as validate: below this many returns, starting process
 
 def _write_return(item: tuple) -> Path | None:
     programme, programme_id, office, share, info, path = item
-    workbook, _ = build_return(programme, programme_id, office, share, info)
-    return write_atomically(path, workbook.save, replace=True)
+    return write_atomically(path, lambda temp: write_return(temp, programme, programme_id, office, share, info),
+                            replace=True)

@@ -1,19 +1,12 @@
 """Excel's own checks for a return, generated from the row schemas: data validation, prompts, conditional formats.
 
 Everything here works with macros blocked and in WPS and LibreOffice: only the standard <dataValidations> and
-<conditionalFormatting> elements (openpyxl writes no x14 extensions), formulas that all three evaluate.
+<conditionalFormatting> elements (no x14 extensions), formulas that all three evaluate.
 """
 
 from __future__ import annotations
 
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
-
-MISSING_FILL = PatternFill("solid", fgColor="FCE4D6", bgColor="FCE4D6")       # still to fill in: light orange
-WRONG_FILL = PatternFill("solid", fgColor="FFC7CE", bgColor="FFC7CE")         # contradicts another input: red
-WRONG_FONT = Font(color="9C0006")
+from openpyxl.worksheet.datavalidation import DataValidation  # the validation's spec; written by xlsxwriter
 FIRST_DATE = "DATE(2000,1,1)"
 LAST_DATE = "DATE(2099,12,31)"
 PROMPT_MAX, ERROR_MAX, TITLE_MAX = 255, 225, 32  # Excel's limits for input prompts, error messages and titles
@@ -61,14 +54,31 @@ def validation_for(prop: dict, top_left: str) -> DataValidation | None:
                           prompt=prop.get("description", "")[:PROMPT_MAX], **kw)
 
 
-def add_validations(ws: Worksheet, props: dict[str, dict], ranges: dict[str, str]) -> list[DataValidation]:
+def validation_options(dv: DataValidation) -> dict:
+    """The validation as xlsxwriter's options: the same type, formulas, prompt and message."""
+    kind = {"textLength": "length"}.get(dv.type, dv.type)
+    options: dict = {"validate": kind, "ignore_blank": True, "show_input": True, "show_error": True,
+                     "error_type": "stop", "input_title": dv.promptTitle, "input_message": dv.prompt,
+                     "error_title": dv.errorTitle, "error_message": dv.error}
+    if kind == "list":
+        options["source"] = dv.formula1.strip('"').split(",")
+    elif kind == "custom":
+        options["value"] = "=" + dv.formula1
+    elif kind == "length":
+        options.update(criteria="<=", value=int(dv.formula1))
+    else:  # whole, decimal, date: between two numbers or formulas
+        bound = (lambda f: "=" + f) if kind == "date" else (lambda f: int(f) if float(f).is_integer() else float(f))
+        options.update(criteria="between", minimum=bound(dv.formula1), maximum=bound(dv.formula2))
+    return {k: v for k, v in options.items() if v not in (None, "")}
+
+
+def add_validations(ws, props: dict[str, dict], ranges: dict[str, str]) -> list[DataValidation]:
     """Add a validation for every property that has a range on this sheet; returns them (tests read them back)."""
     added = []
     for key, ref in ranges.items():
         dv = validation_for(props[key], ref.split(":")[0])
         if dv is not None:
-            dv.add(ref)
-            ws.add_data_validation(dv)
+            ws.data_validation(ref, validation_options(dv))
             added.append(dv)
     return added
 
@@ -81,15 +91,18 @@ def _differs(cell: str, value: object) -> str:
     return f"{cell}<>{_excel_text(value) if isinstance(value, str) else value}"
 
 
-def mark_missing(ws: Worksheet, ref: str) -> None:
-    """Light orange while a required input is still empty."""
-    ws.conditional_formatting.add(ref, FormulaRule(formula=[_empty(ref.split(":")[0])], fill=MISSING_FILL))
+MISSING_FORMAT = {"bg_color": "#FCE4D6"}                              # still to fill in: light orange
+WRONG_FORMAT = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}       # contradicts another input: red
 
 
-def mark_wrong(ws: Worksheet, ref: str, formula: str) -> None:
+def mark_missing(ws, fmt, ref: str) -> None:
+    """Light orange while a required input is still empty (`fmt`: MISSING_FORMAT, made once per workbook)."""
+    ws.conditional_format(ref, {"type": "formula", "criteria": "=" + _empty(ref.split(":")[0]), "format": fmt})
+
+
+def mark_wrong(ws, fmt, ref: str, formula: str) -> None:
     """Red when the inputs contradict each other; stops lower rules (the orange one) on the same cell."""
-    ws.conditional_formatting.add(ref, FormulaRule(formula=[formula], fill=WRONG_FILL, font=WRONG_FONT,
-                                                   stopIfTrue=True))
+    ws.conditional_format(ref, {"type": "formula", "criteria": "=" + formula, "format": fmt, "stop_if_true": True})
 
 
 def conditional_rules(schema: dict, first: dict[str, str]) -> list[tuple[str, str]]:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from openpyxl.worksheet.worksheet import Worksheet
-
 from xltasks.core.assignment import Assignment
 from xltasks.core.returns import COOP_SHEET, HEADER_SCHEMA, LEAD_SHEET, RESULT_SHEET, ROW_SCHEMA
 from xltasks.core.schemas import load_schema
 from xltasks.files.safe_write import cell_text
-from xltasks.files.style import BODY_FONT, BORDER, HEADER_FONT, WRAP_TOP, format_as, setup_print, \
-    write_header_row, write_title
 from xltasks.files.text_size import row_height
+from xltasks.files.xlsx_book import BORDER, Formats, setup_print, write_cell, write_header_row, write_title
 
 WIDTHS = (14, 78, 8)
 
@@ -78,27 +75,28 @@ def _requirement_rows(share: Assignment) -> list[tuple[str, str, str]]:
     return rows
 
 
-def write_help(ws: Worksheet, programme: str, share: Assignment, info, office: str) -> None:
-    for col, width in zip("ABC", WIDTHS):
-        ws.column_dimensions[col].width = width
-    write_title(ws, "填报说明")
+def write_help(ws, fmt: Formats, programme: str, share: Assignment, info, office: str) -> None:
+    for col, width in enumerate(WIDTHS):
+        ws.set_column(col, col, width)
+    write_title(ws, fmt, "填报说明")
+    bold, body = fmt("bold", bold=True), fmt("body-wrap", text_wrap=True, valign="top")
+    boxed = fmt("body-wrap-boxed", text_wrap=True, valign="top", **BORDER)
     r = 3
     for block_title, rows in (("基本信息", _facts(programme, share, info, office)), ("怎么填", _steps(share)),
                               ("注意事项", NOTES)):
-        ws.cell(row=r, column=1, value=block_title).font = HEADER_FONT
+        ws.write_string(r - 1, 0, block_title, bold)
         r += 1
         for key, text in rows:
-            format_as(ws.cell(row=r, column=1, value=key), "body", font=BODY_FONT, alignment=WRAP_TOP)
-            format_as(ws.cell(row=r, column=2, value=cell_text(text)), "body", font=BODY_FONT, alignment=WRAP_TOP)
-            ws.row_dimensions[r].height = row_height([(text, WIDTHS[1])])
+            write_cell(ws, r, 1, key, body)
+            write_cell(ws, r, 2, cell_text(text), body)
+            ws.set_row(r - 1, row_height([(text, WIDTHS[1])]))
             r += 1
         r += 1
-    ws.cell(row=r, column=1, value="各栏填写要求").font = HEADER_FONT
-    write_header_row(ws, r + 1, ["栏目", "填写要求", "是否必填"], list(WIDTHS))
+    ws.write_string(r - 1, 0, "各栏填写要求", bold)
+    write_header_row(ws, fmt, r + 1, ["栏目", "填写要求", "是否必填"], list(WIDTHS))
     for r, row in enumerate(_requirement_rows(share), start=r + 2):
         for c, value in enumerate(row, start=1):
-            format_as(ws.cell(row=r, column=c, value=value), "body-boxed", font=BODY_FONT, border=BORDER,
-                      alignment=WRAP_TOP)
-        ws.row_dimensions[r].height = row_height([(row[1], WIDTHS[1])])
-    setup_print(ws, title_rows="1:1", landscape=False)
-    ws.protection.sheet = True
+            write_cell(ws, r, c, value, boxed)
+        ws.set_row(r - 1, row_height([(row[1], WIDTHS[1])]))
+    setup_print(ws, title_row=1, landscape=False)
+    ws.protect()
