@@ -6,7 +6,21 @@ Everything here works with macros blocked and in WPS and LibreOffice: only the s
 
 from __future__ import annotations
 
-from openpyxl.worksheet.datavalidation import DataValidation  # the validation's spec; written by xlsxwriter
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DataValidation:
+    """One data validation as Excel stores it (the names are OOXML's); written by xlsxwriter."""
+
+    type: str
+    formula1: str
+    error: str
+    errorTitle: str
+    promptTitle: str
+    prompt: str
+    formula2: str | None = None
+    operator: str | None = None
 FIRST_DATE = "DATE(2000,1,1)"
 LAST_DATE = "DATE(2099,12,31)"
 PROMPT_MAX, ERROR_MAX, TITLE_MAX = 255, 225, 32  # Excel's limits for input prompts, error messages and titles
@@ -49,8 +63,7 @@ def validation_for(prop: dict, top_left: str) -> DataValidation | None:
     if not kw:
         return None
     kw["error"] = kw["error"][:ERROR_MAX]
-    return DataValidation(allow_blank=True, showErrorMessage=True, showInputMessage=True, errorStyle="stop",
-                          errorTitle=f"{header}填写有误"[:TITLE_MAX], promptTitle=header[:TITLE_MAX],
+    return DataValidation(errorTitle=f"{header}填写有误"[:TITLE_MAX], promptTitle=header[:TITLE_MAX],
                           prompt=prop.get("description", "")[:PROMPT_MAX], **kw)
 
 
