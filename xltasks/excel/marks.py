@@ -14,9 +14,9 @@ from xltasks.core.grid import a1
 from xltasks.core.returns import HEADER_SCHEMA, input_columns
 from xltasks.core.schemas import load_schema
 from xltasks.files.annotate import FILL_COLORS
+from xltasks.files.return_book import INPUT_COLOR, LOCKED_COLOR  # the fills a return is issued with
 
 MARK_COLORS = {severity: f"#{argb[2:]}" for severity, argb in FILL_COLORS.items()}  # error red, warning yellow
-INPUT_COLOR, LOCKED_COLOR = "#FFF9E5", "#F2F2F2"  # files/return_book.py: INPUT_FILL, LOCKED_FILL
 
 
 @dataclass(frozen=True)
