@@ -70,6 +70,7 @@ def main() -> None:
             for _ in range(args.requests):
                 start = time.perf_counter()
                 answer = httpx.post(f"{url}/xlwings/custom-scripts-call/validate_return", content=bodies["VBA"],
+                                    headers={"Content-Type": "application/json"},
                                     timeout=60)
                 rounds.append(time.perf_counter() - start)
                 assert answer.status_code == 200, answer.text

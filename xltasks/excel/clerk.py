@@ -72,8 +72,8 @@ def validate_return_book(book, today: dt.date | None = None) -> str:
     _, last_row = _listed_marks(book)
     marks = marks_for(shown, issued)
     # every issued fill first (a column a rectangle), so no earlier mark survives, even if the clerk has sorted or
-    # deleted the 校验结果 rows that listed it; then this check's marks
-    _paint(book, rectangles({p: c for p, c in issued.items() if p not in marks}))
+    # deleted the 校验结果 rows that listed it; then this check's marks over them (actions apply in order)
+    _paint(book, rectangles(issued))
     _paint(book, rectangles(marks))
     lines = [[SEVERITY_LABEL[f.severity], f.sheet or "", f.cell or "", f.field or "", _short(f.message)]
              for f in shown]
