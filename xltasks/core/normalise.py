@@ -57,13 +57,20 @@ def _number(value: object, text: str) -> Normalised:
     return Normalised(text, text)
 
 
+def serial_date(value: object) -> dt.date | None:
+    """The day an Excel serial number stands for (2000-2099), else None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and SERIAL_RANGE[0] <= value <= SERIAL_RANGE[1]:
+        return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+    return None
+
+
 def _date(value: object, text: str) -> Normalised:
     if isinstance(value, dt.datetime):
         return Normalised(value.date().isoformat(), text)
     if isinstance(value, dt.date):
         return Normalised(value.isoformat(), text)
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and SERIAL_RANGE[0] <= value <= SERIAL_RANGE[1]:
-        day = _EXCEL_EPOCH + dt.timedelta(days=int(value))
+    day = serial_date(value)
+    if day is not None:
         return Normalised(day.isoformat(), text, day.isoformat())
     match = _DATE.fullmatch(unicodedata.normalize("NFKC", text).strip())
     if match:

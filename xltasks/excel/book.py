@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 from xltasks.core.grid import a1
-from xltasks.core.validation import ReturnData
+from xltasks.core.validation import HEADER_SCAN_ROWS, ReturnData
 
 ERROR_VALUES = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#DATA!",
                           "#SPILL!", "#CALC!", "#GETTING_DATA"})
@@ -52,9 +52,6 @@ def sheet_rows(book, name: str) -> list[list]:
     return [] if rows in ([], [[None]]) else rows
 
 
-EXCEL_EPOCH = dt.date(1899, 12, 30)
-
-
 def _date_headers() -> set[str]:
     from xltasks.core.returns import HEADER_SCHEMA, ROW_SCHEMA
     from xltasks.core.schemas import load_schema
@@ -68,12 +65,13 @@ def _date_headers() -> set[str]:
 def _serials_to_dates(sheets: dict[str, list[list]]) -> None:
     """Office.js before ExcelApi 1.12 sends a date cell as its serial number: in the columns that hold dates (and
     beside the 填报日期 label) a number is turned back into its day, as a file read would give it."""
+    from xltasks.core.normalise import serial_date
+
     titles = _date_headers()
 
     def day(value: object) -> object:
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 2_958_466:
-            return EXCEL_EPOCH + dt.timedelta(days=int(value))
-        return value
+        found = serial_date(value)
+        return value if found is None else found
 
     for rows in sheets.values():
         columns: set[int] = set()
@@ -88,9 +86,6 @@ def _serials_to_dates(sheets: dict[str, list[list]]) -> None:
             for c in columns:
                 if c < len(row):
                     row[c] = day(row[c])
-
-
-HEADER_SCAN_ROWS = 12  # core/validation.py looks for the header row this far down
 
 
 def return_data(book) -> ReturnData:
@@ -138,6 +133,11 @@ def write_rows(book, name: str, first_row: int, rows: list[list], clear_to: int 
         sheet.range((first_row, 1), (clear_to, max(width, sheet.used_range.last_cell.column))).clear_contents()
     if rows:
         sheet.range((first_row, 1)).value = [[as_text(v) for v in r] + [None] * (width - len(r)) for r in rows]
+
+
+def short(text: str, limit: int) -> str:
+    """A message cut to `limit` characters (one quoting a 32,767-character cell would pass Excel's cell limit)."""
+    return text if len(text) <= limit else text[:limit] + "……"
 
 
 def alert(book, text: str, title: str = "xltasks", critical: bool = False) -> None:

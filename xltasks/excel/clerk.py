@@ -10,7 +10,7 @@ from pathlib import Path
 from xltasks.core.findings import SourceError
 from xltasks.core.returns import COOP_SHEET, LEAD_SHEET, META_SHEET, RESULT_FIRST_ROW, RESULT_SHEET, return_file_name
 from xltasks.core.validation import ReturnData, ReturnReport, checked_meta, validate_return
-from xltasks.excel.book import alert, return_data, sheet_names, sheet_rows, write_rows
+from xltasks.excel.book import alert, return_data, sheet_names, sheet_rows, short, write_rows
 from xltasks.excel.marks import MARK_COLORS, Fill, issued_colors, marks_for, rectangles
 from xltasks.excel.saved import differs_from_file, file_sheets
 from xltasks.files.annotate import SEVERITY_LABEL
@@ -75,7 +75,7 @@ def validate_return_book(book, today: dt.date | None = None) -> str:
     # deleted the 校验结果 rows that listed it; then this check's marks over them (actions apply in order)
     _paint(book, rectangles(issued))
     _paint(book, rectangles(marks))
-    lines = [[SEVERITY_LABEL[f.severity], f.sheet or "", f.cell or "", f.field or "", _short(f.message)]
+    lines = [[SEVERITY_LABEL[f.severity], f.sheet or "", f.cell or "", f.field or "", short(f.message, 1000)]
              for f in shown]
     write_rows(book, RESULT_SHEET, RESULT_FIRST_ROW, lines, clear_to=last_row)
     if errors:
@@ -90,10 +90,6 @@ def validate_return_book(book, today: dt.date | None = None) -> str:
 NOT_A_RETURN = ("file.skipped", "workbook.no-metadata")
 
 
-def _short(text: str, limit: int = 1000) -> str:
-    """A message quoting a 32,767-character cell would pass Excel's own limit for a cell."""
-    return text if len(text) <= limit else text[:limit] + "……"
-
 
 def _not_a_return(report: ReturnReport, meta: dict | None) -> str:
     """The message for a workbook that is no return at all (the master, a report, someone else's table), else ""."""
@@ -106,7 +102,7 @@ def _listed(shown: list, errors: int) -> str:
     if not shown:
         return "校验通过，可以报送。"
     head = f"共{errors}处需修改：" if errors else "校验通过，可以报送。以下提示请留意："
-    items = [f"{i}. {_short(f.message, 200)}" for i, f in enumerate(shown[:LISTED_IN_ALERT], start=1)]
+    items = [f"{i}. {short(f.message, 200)}" for i, f in enumerate(shown[:LISTED_IN_ALERT], start=1)]
     more = f"……共{len(shown)}条。"
     while items and len("\n".join([head, *items, more])) > MSGBOX_CHARS:
         items.pop()  # VBA's MsgBox shows 1,024 characters; the count at the end must stay visible
@@ -181,7 +177,7 @@ def _export(book, data: ReturnData, folder: Path, name: str) -> str:
     # cells, formulas)
     errors = [f for f in check_file(source, None, None, dt.date.today()).findings if f.severity == "error"]
     if errors:
-        return f"保存的文件还有{len(errors)}处问题，暂不能导出：{_short(errors[0].message, 300)}"
+        return f"保存的文件还有{len(errors)}处问题，暂不能导出：{short(errors[0].message, 300)}"
     target = folder / Path(name).with_suffix(source.suffix.lower())  # an .xls stays .xls: Excel checks the two agree
     if target.resolve() == source.resolve():
         return f"已是报送用的文件名，可以直接报送：{target}"

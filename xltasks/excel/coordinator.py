@@ -16,7 +16,7 @@ from pathlib import Path
 
 from xltasks.core.config import Config, parse_config
 from xltasks.core.findings import SourceError
-from xltasks.excel.book import alert, sheet_names, sheet_rows, write_rows
+from xltasks.excel.book import alert, sheet_names, sheet_rows, short, write_rows
 from xltasks.excel.saved import differs_from_file
 from xltasks.files.master_layout import HELP_SHEET, MASTER_FORMAT, META_SHEET, TASK_SHEET
 from xltasks.files.safe_write import WriteRefused
@@ -179,7 +179,7 @@ def _write_summary(book, result, inbox: Path) -> None:
         outcome = "已跳过" if _skipped(r) else "通过" if r.valid else "有误"
         first = r.findings[0].message if _skipped(r) else errors[0].message if errors else ""
         lines.append([_shown_path(r.path, inbox), r.unit, r.round, outcome, len(errors),
-                      sum(f.severity == "warning" for f in r.findings), _short(first)])
+                      sum(f.severity == "warning" for f in r.findings), short(first, 500)])
     if SUMMARY_SHEET not in sheet_names(book):
         book.sheets.add(SUMMARY_SHEET, after=book.sheets[len(book.sheets) - 1])
         last = 0
@@ -195,9 +195,6 @@ def _write_summary(book, result, inbox: Path) -> None:
 def _skipped(report) -> bool:
     return any(f.code == "file.skipped" for f in report.findings)
 
-
-def _short(text: str, limit: int = 500) -> str:
-    return text if len(text) <= limit else text[:limit] + "……"
 
 
 def _shown_path(path: str, inbox: Path) -> str:

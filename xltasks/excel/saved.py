@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from xltasks.core.findings import SourceError, finding
+from xltasks.core.normalise import serial_date
 from xltasks.excel.book import ERROR_VALUES
 
 
@@ -35,16 +36,13 @@ def _trimmed(rows: list[list]) -> list[tuple]:
     return out
 
 
-EXCEL_EPOCH = dt.date(1899, 12, 30)
-
-
 def _same(a: object, b: object) -> bool:
     if a == b:
         return True
     # Office.js before ExcelApi 1.12 sends a date cell as its serial number
     for number, day in ((a, b), (b, a)):
-        if isinstance(number, float) and isinstance(day, str) and 0 < number < 2_958_466:  # _value made it float
-            serial = EXCEL_EPOCH + dt.timedelta(days=int(number))
+        serial = serial_date(number) if isinstance(day, str) else None
+        if serial is not None:
             return day == serial.isoformat() or day.startswith(serial.isoformat() + "T")
     return False
 
