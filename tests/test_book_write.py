@@ -1,4 +1,4 @@
-"""The master's cells are written as sheet XML by us (files/sheet_xml.py), spliced into xlsxwriter's package:
+"""The master's cells are written as sheet XML by us (files/xlsx/sheet_xml.py), spliced into xlsxwriter's package:
 byte for byte what xlsxwriter itself writes, except text shaped like rich-text XML, which only we escape."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import xlsxwriter
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from xltasks.files.book_read import SheetData
-from xltasks.files.book_write import write_book
-from xltasks.files.safe_write import cell_text
-from xltasks.files.sheet_xml import Cells, splice
+from xltasks.files.xlsx.book_read import SheetData
+from xltasks.files.xlsx.book_write import write_book
+from xltasks.files.xlsx.safe_write import cell_text
+from xltasks.files.xlsx.sheet_xml import Cells, splice
 
 TEXTS = ["推进中", "资金 & 人员 <到位>", "  前后有空格 ", "两行\n文字", "回车\r换行", "控制\x01字符", "字面 _x0041_ 转义",
          "非字符\ufffe", "表情😀", "超长" * 20000, "", "=SUM(A1:A3)", "+86", "-", "@某人", "\t制表"]
@@ -140,7 +140,7 @@ def test_libreoffice_reads_the_spliced_cells(tmp_path):
 
 
 def test_copied_rows_renumber_cell_formats_in_tags_never_in_text():
-    from xltasks.files.verbatim import restyle
+    from xltasks.files.xlsx.verbatim import restyle
 
     row = '<row r="3"><c r="A3" s="9" t="inlineStr"><is><t>按文件 s="9" 执行</t></is></c><c r="B3" s="9"/></row>'
     assert restyle(row.encode(), {b"9": b"6"}).decode() == row.replace('A3" s="9"', 'A3" s="6"').replace(
@@ -150,9 +150,9 @@ def test_copied_rows_renumber_cell_formats_in_tags_never_in_text():
 def test_rows_are_copied_only_from_the_bytes_their_values_were_read_from(tmp_path, monkeypatch):
     """Another run rewrote the master after this one read it: its rows are no longer the ones compared, so they
     are not copied (before the write starts, or, when it changed later, the sheet is written whole)."""
-    from xltasks.files import verbatim
-    from xltasks.files.book_read import read_book
-    from xltasks.files.verbatim import VerbatimMismatch, unchanged_rows
+    from xltasks.files.xlsx import verbatim
+    from xltasks.files.xlsx.book_read import read_book
+    from xltasks.files.xlsx.verbatim import VerbatimMismatch, unchanged_rows
 
     monkeypatch.setattr(verbatim, "MIN_ROWS", 1)
     path = tmp_path / "台账.xlsx"

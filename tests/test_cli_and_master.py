@@ -10,7 +10,7 @@ from conftest import CONFIGS, SOURCES, cli_json, run, run_cli
 from xltasks.actions.import_table import import_table
 from xltasks.core.config import parse_config
 from xltasks.core.schemas import validator
-from xltasks.files.master import TASK_COLUMNS
+from xltasks.files.master.write import TASK_COLUMNS
 
 
 def test_every_command_has_chinese_and_english_help():

@@ -87,7 +87,7 @@ def test_samples_are_packaged():
 
 def test_return_inputs_are_the_contracts_and_the_masters_columns():
     from xltasks.core.returns import input_columns
-    from xltasks.files.master import TASK_COLUMNS
+    from xltasks.files.master.write import TASK_COLUMNS
 
     lead = [c.header for c in input_columns("lead")]
     assert lead == ["进展状态", "完成进度(%)", "进展情况", "存在问题", "下步计划", "实际完成日期", "备注"]  # PRODUCT.md

@@ -16,7 +16,7 @@ from xltasks.actions.merge import merge
 from xltasks.actions.split import split
 from xltasks.core.schemas import validator
 from test_merge_plan import TWO_LEADS, answer
-from xltasks.files.master_layout import TASK_COLUMNS
+from xltasks.files.master.layout import TASK_COLUMNS
 
 TONGCHUAN = ROOT / "workbooks" / "masters" / "tongchuan-master.xlsx"
 ROUND = "2021年6月"
@@ -665,7 +665,7 @@ def test_a_correction_with_errors_keeps_the_earlier_return_and_says_so(setup, is
 
 def test_quick_merges_never_overwrite_a_backup(setup):
     """Backups are named by the second; two merges within one must both keep the version they replaced."""
-    from xltasks.files.safe_write import write_atomically
+    from xltasks.files.xlsx.safe_write import write_atomically
 
     master, returns = setup
     original = master.read_bytes()
@@ -957,8 +957,7 @@ def test_a_long_history_moves_its_oldest_rounds_to_a_workbook_beside_the_master(
     every such workbook, and a re-run changes nothing."""
     from openpyxl.comments import Comment
 
-    from xltasks.files import master_update
-
+    from xltasks.files.master import update as master_update
     monkeypatch.setattr(master_update, "HISTORY_MAX_ROWS", 50)
     master, returns = setup
     assert merge(master, [returns], ROUND).history_archive is None  # 35 rows a round
@@ -1008,8 +1007,8 @@ def _civil_affairs_return(master: Path, tmp_path: Path, month: int, out: Path) -
 
 
 def test_a_failed_write_leaves_no_history_archive_behind(setup, tmp_path, monkeypatch):
-    from xltasks.files import book_write, master_update
-
+    from xltasks.files.xlsx import book_write
+    from xltasks.files.master import update as master_update
     monkeypatch.setattr(master_update, "HISTORY_MAX_ROWS", 50)
     master, returns = setup
     merge(master, [returns], ROUND)
@@ -1039,7 +1038,7 @@ def test_a_failed_write_leaves_no_history_archive_behind(setup, tmp_path, monkey
 def test_a_renamed_unit_list_still_gives_its_groups_and_aliases(setup):
     """A coordinator renames 单位名单 to 各单位及分组 and lists the members of 市级相关部门 there: the groups and
     aliases are still read (the sheet is found by its 单位名称 and 组成员 headers) and the sheet survives a merge."""
-    from xltasks.files.master_read import read_master
+    from xltasks.files.master.read import read_master
 
     master, returns = setup
     wb = load_workbook(master)
@@ -1239,8 +1238,8 @@ def test_earlier_rounds_rows_are_copied_as_written_not_written_again(setup, tmp_
     """历次进展 and 报送记录 rows of earlier rounds are copied from the old part (a merge no longer costs more each
     round): the result is byte for byte what writing them again gives, and when a copied row's cell format
     cannot be found in the new workbook, the sheet is written whole instead."""
-    from xltasks.files import master_update, verbatim
-
+    from xltasks.files.master import update as master_update
+    from xltasks.files.xlsx import verbatim
     monkeypatch.setattr(verbatim, "MIN_ROWS", 1)
     monkeypatch.setattr(verbatim, "CHUNK", 300)  # rows and tags cut across chunks, as 100 MB of rows are
     master, returns = setup
@@ -1265,8 +1264,8 @@ def test_earlier_rounds_rows_are_copied_as_written_not_written_again(setup, tmp_
 
 def test_a_master_saved_by_another_program_has_its_rows_written_not_copied(setup, soffice, tmp_path, monkeypatch):
     """LibreOffice keeps texts in a shared-string table: such rows cannot be copied into a new package."""
-    from xltasks.files import master_update, verbatim
-
+    from xltasks.files.master import update as master_update
+    from xltasks.files.xlsx import verbatim
     monkeypatch.setattr(verbatim, "MIN_ROWS", 1)
     master, returns = setup
     merge(master, [returns], ROUND)
@@ -1365,8 +1364,7 @@ def test_a_master_named_through_a_link_is_written_where_it_lies(setup, tmp_path)
 def test_history_archives_and_warnings_name_their_files(setup, tmp_path, monkeypatch):
     """The master's folder merged as the returns folder: the 历次进展 archive beside it is ours, not a return;
     a warning about a return's row says which file it is about."""
-    from xltasks.files import master_update
-
+    from xltasks.files.master import update as master_update
     monkeypatch.setattr(master_update, "HISTORY_MAX_ROWS", 50)
     master, returns = setup
     merge(master, [returns], ROUND)

@@ -15,7 +15,7 @@ from xltasks.core.assignment import resolve
 from xltasks.core.returns import (COOP_SHEET, FIRST_ROW, HELP_SHEET, LEAD_SHEET, META_SHEET, file_fingerprint,
                                   meta_from_rows, row_fingerprint)
 from xltasks.core.schemas import validator
-from xltasks.files.master_read import read_master
+from xltasks.files.master.read import read_master
 
 MASTERS = ROOT / "workbooks" / "masters"
 YANTA, TONGCHUAN = MASTERS / "yanta-master.xlsx", MASTERS / "tongchuan-master.xlsx"
@@ -442,7 +442,7 @@ def test_many_units_are_written_on_worker_processes_the_same_as_on_one(tmp_path)
 
     from xltasks.actions.import_table import import_table
     from xltasks.core.config import parse_config
-    from xltasks.files.return_read import read_return
+    from xltasks.files.returns.read import read_return
 
     source = write_source(tmp_path / "source.xlsx", 40, 2)
     import_table(source, tmp_path / "master.xlsx", parse_config(None))

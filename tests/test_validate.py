@@ -152,7 +152,7 @@ def _duplicate_row(wb):
     (_set(LEAD_SHEET, A7="T2B3B1B31"), [("A7", "row.other-unit"), (None, "row.missing")]),
 ])
 def test_rows_deleted_duplicated_edited_or_foreign(blank, tmp_path, edit, expected):
-    from xltasks.files.master_read import read_master
+    from xltasks.files.master.read import read_master
 
     if any(code == "row.other-unit" for _, code in expected):  # a task another unit leads, copied in
         other = next(t for t in read_master(YANTA).tasks if "区民政局" not in t.lead_units)
@@ -315,7 +315,7 @@ def test_report_workbook_and_annotated_copies(blank, tmp_path, soffice):
     renamed = Path(shutil.copy(copy, tmp_path / "returned-again.xlsx"))
     assert codes(check(renamed)) == codes(check(bad))  # still the same return, checked the same way
     twice = tmp_path / "twice.xlsx"
-    from xltasks.files.annotate import annotate_copy
+    from xltasks.files.returns.annotate import annotate_copy
 
     annotate_copy(renamed, twice, check(renamed).findings[:1])  # a copy marked up again: its results replaced
     again = load_workbook(twice)

@@ -17,7 +17,7 @@ from rich.table import Table
 from xltasks import __version__
 from xltasks.core.config import Config, ConfigError, parse_config
 from xltasks.core.findings import Finding, SourceError
-from xltasks.files.safe_write import WriteRefused
+from xltasks.files.xlsx.safe_write import WriteRefused
 
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_CANNOT_RUN = 0, 1, 2
 SEVERITY_STYLE = {"error": ("错误", "bold red"), "warning": ("提示", "yellow"), "info": ("信息", "cyan")}

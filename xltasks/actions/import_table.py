@@ -8,9 +8,9 @@ from pathlib import Path
 
 from xltasks.core.config import Config
 from xltasks.core.programme import Programme, build_programme
-from xltasks.files.master import save_master
-from xltasks.files.safe_write import WriteRefused, write_atomically
-from xltasks.files.sources import read_source
+from xltasks.files.master.write import save_master
+from xltasks.files.xlsx.safe_write import WriteRefused, write_atomically
+from xltasks.files.sources.tables import read_source
 
 
 @dataclass
@@ -59,8 +59,8 @@ def _refuse_merged_master(master: Path) -> None:
     say what would be lost."""
     import python_calamine
 
-    from xltasks.files.book_read import SheetData
-    from xltasks.files.master_update import HISTORY_SHEET, history_rounds
+    from xltasks.files.xlsx.book_read import SheetData
+    from xltasks.files.master.update import HISTORY_SHEET, history_rounds
 
     if not master.is_file():
         return

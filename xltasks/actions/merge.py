@@ -17,12 +17,12 @@ from xltasks.core.reconcile import Reconciled, reconcile, reminder_text
 from xltasks.core.returns import safe_name_part
 from xltasks.core.status import round_before, round_end, same_round
 from xltasks.core.validation import ROWS_NOT_MERGED, ReturnReport, no_longer_ours
-from xltasks.files.book_read import SheetData
-from xltasks.files.master_read import read_master_whole
-from xltasks.files.master_update import (Archive, MergeWrite, Shown, adopt_renamed_logs, archived_rounds,
+from xltasks.files.xlsx.book_read import SheetData
+from xltasks.files.master.read import read_master_whole
+from xltasks.files.master.update import (Archive, MergeWrite, Shown, adopt_renamed_logs, archived_rounds,
                                          earlier_rejected, history_rounds, last_contacts, merged_before,
                                          previous_texts, received_before, shown_round, update_master)
-from xltasks.files.safe_write import Unchanged, write_atomically
+from xltasks.files.xlsx.safe_write import Unchanged, write_atomically
 
 
 @dataclass

@@ -14,9 +14,9 @@ from xltasks.core.config import Config
 from xltasks.core.findings import Finding
 from xltasks.core.returns import return_file_name
 from xltasks.core.units import split_units
-from xltasks.files.master_read import MasterBook, read_master
-from xltasks.files.return_book import RoundInfo, write_return
-from xltasks.files.safe_write import WriteRefused, cell_text, lock_file, write_atomically
+from xltasks.files.master.read import MasterBook, read_master
+from xltasks.files.returns.write import RoundInfo, write_return
+from xltasks.files.xlsx.safe_write import WriteRefused, cell_text, lock_file, write_atomically
 
 MAX_ROUND_CHARS = 40
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from xltasks.core.assignment import assign
 from xltasks.core.findings import SourceError, finding
 from xltasks.core.validation import Expectation, ReturnReport, validate_return
-from xltasks.files.master_read import MasterBook, read_master
-from xltasks.files.return_read import read_return
+from xltasks.files.master.read import MasterBook, read_master
+from xltasks.files.returns.read import read_return
 
 SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 
@@ -149,8 +149,8 @@ ANNOTATABLE = {".xlsx", ".xlsm"}
 
 def write_report(result: ValidateResult, path: Path) -> None:
     """The coordinator's workbook (按单位, 按文件, 问题清单), written atomically."""
-    from xltasks.files.safe_write import write_atomically
-    from xltasks.files.validation_report import build_report
+    from xltasks.files.xlsx.safe_write import write_atomically
+    from xltasks.files.returns.report import build_report
 
     write_atomically(Path(path), lambda temp: build_report(result.files, Path(path)).save(temp), replace=True)
 
@@ -162,8 +162,8 @@ def annotated_name(source: Path) -> str:
 def write_annotations(result: ValidateResult, out_dir: Path) -> list[tuple[Path, Path | None]]:
     """A marked-up copy of each failing return in out_dir: (original, copy), the copy None where the file is
     not an .xlsx (an .xls/.ods cannot be marked up without converting it; its findings are in the report)."""
-    from xltasks.files.annotate import annotate_copy
-    from xltasks.files.safe_write import write_atomically
+    from xltasks.files.returns.annotate import annotate_copy
+    from xltasks.files.xlsx.safe_write import write_atomically
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 from xltasks.excel.vba_project import Reference, vba_project
-from xltasks.files.safe_write import WriteRefused, write_atomically
+from xltasks.files.xlsx.safe_write import WriteRefused, write_atomically
 
 RIBBON = "customUI14.xml"
 LOCAL_MODULE, REMOTE_MODULE = "XltasksButtons", "XltasksRemote"

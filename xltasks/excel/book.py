@@ -92,7 +92,7 @@ def return_data(book) -> ReturnData:
     """The open return as the checks read a file: its sheets' values and the cells showing an error value.
     Which cells hold formulas is not sent by the clients, so `cell.formula` cannot be found here."""
     from xltasks.core.returns import META_SHEET
-    from xltasks.files.return_read import CHECKED_SHEETS
+    from xltasks.files.returns.read import CHECKED_SHEETS
 
     sheets: dict[str, list[list]] = {}
     errors: dict[tuple[str, str], str] = {}

@@ -13,7 +13,7 @@ from xltasks.core.validation import ReturnData, ReturnReport, checked_meta, vali
 from xltasks.excel.book import alert, return_data, sheet_names, sheet_rows, short, write_rows
 from xltasks.excel.marks import MARK_COLORS, Fill, issued_colors, marks_for, rectangles
 from xltasks.excel.saved import differs_from_file, file_sheets
-from xltasks.files.annotate import SEVERITY_LABEL
+from xltasks.files.returns.annotate import SEVERITY_LABEL
 
 ALERT_TITLE = "xltasks 报送表"
 LISTED_IN_ALERT = 8  # a return without a 校验结果 sheet gets its findings in the message box

@@ -18,8 +18,8 @@ from xltasks.core.config import Config, parse_config
 from xltasks.core.findings import SourceError
 from xltasks.excel.book import alert, sheet_names, sheet_rows, short, write_rows
 from xltasks.excel.saved import differs_from_file
-from xltasks.files.master_layout import HELP_SHEET, MASTER_FORMAT, META_SHEET, TASK_SHEET
-from xltasks.files.safe_write import WriteRefused
+from xltasks.files.master.layout import HELP_SHEET, MASTER_FORMAT, META_SHEET, TASK_SHEET
+from xltasks.files.xlsx.safe_write import WriteRefused
 
 ALERT_TITLE = "xltasks 总台账"
 SETTINGS = (("round", "本期期次"), ("inbox", "报送表文件夹"), ("outbox", "下发表文件夹"))

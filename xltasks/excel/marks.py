@@ -13,8 +13,8 @@ from xltasks.core.findings import Finding
 from xltasks.core.grid import a1
 from xltasks.core.returns import HEADER_SCHEMA, input_columns
 from xltasks.core.schemas import load_schema
-from xltasks.files.annotate import FILL_COLORS
-from xltasks.files.return_book import INPUT_COLOR, LOCKED_COLOR  # the fills a return is issued with
+from xltasks.files.returns.annotate import FILL_COLORS
+from xltasks.files.returns.write import INPUT_COLOR, LOCKED_COLOR  # the fills a return is issued with
 
 MARK_COLORS = {severity: f"#{argb[2:]}" for severity, argb in FILL_COLORS.items()}  # error red, warning yellow
 

@@ -35,7 +35,7 @@ class ProgrammesError(Exception):
 
 def _programme_id(master: Path) -> str:
     from xltasks.core.findings import SourceError
-    from xltasks.files.master_read import read_master
+    from xltasks.files.master.read import read_master
 
     try:
         return read_master(master).programme_id

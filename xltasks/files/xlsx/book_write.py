@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xltasks.files.book_read import SheetData
-from xltasks.files.safe_write import cell_text
-from xltasks.files.safe_write import WriteRefused
-from xltasks.files.sheet_xml import MAX_COLS, MAX_ROWS, Cells, SheetFull, splice
-from xltasks.files.text_size import row_height
-from xltasks.files.verbatim import Verbatim, VerbatimMismatch
+from xltasks.files.xlsx.book_read import SheetData
+from xltasks.files.xlsx.safe_write import cell_text
+from xltasks.files.xlsx.safe_write import WriteRefused
+from xltasks.files.xlsx.sheet_xml import MAX_COLS, MAX_ROWS, Cells, SheetFull, splice
+from xltasks.files.xlsx.text_size import row_height
+from xltasks.files.xlsx.verbatim import Verbatim, VerbatimMismatch
 
 FONT = "宋体"
 HEADER_ROW = 2  # the header row of every table sheet (Excel row 2, under the title)

@@ -7,7 +7,7 @@ from pathlib import Path
 from xltasks.core.findings import SourceError, finding
 from xltasks.core.grid import Grid
 from xltasks.core.returns import META_SHEET
-from xltasks.files.sniff import check_all_extents, open_spreadsheet, sniff
+from xltasks.files.sources.sniff import check_all_extents, open_spreadsheet, sniff
 
 MAX_CELLS = 5_000_000  # a published task table has thousands of cells; millions means a broken or hostile file
 

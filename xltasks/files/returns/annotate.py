@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from xltasks.core.findings import Finding
 from xltasks.core.returns import RESULT_SHEET
-from xltasks.files.safe_write import ILLEGAL_CHARACTERS_RE
+from xltasks.files.xlsx.safe_write import ILLEGAL_CHARACTERS_RE
 
 FILL_COLORS = {"error": "FFFFC7CE", "warning": "FFFFEB9C"}
 SEVERITY_LABEL = {"error": "错误", "warning": "提示", "info": "信息"}

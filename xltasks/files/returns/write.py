@@ -1,6 +1,6 @@
 """Write one unit's return workbook (报送表) for a round: task sheets, header block, checks, help, metadata.
 
-Written with xlsxwriter (files/xlsx_book.py says why); rows and columns are 1-based here, as Excel shows them.
+Written with xlsxwriter (files/xlsx/xlsxwriter_kit.py says why); rows and columns are 1-based here, as Excel shows them.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from xltasks.core.returns import (COOP_SHEET, CONTEXT_COLUMNS, FIRST_ROW, HEADER
                                   file_fingerprint, input_columns, meta_rows, row_fingerprint)
 from xltasks.core.schemas import load_schema
 from xltasks.core.grid import a1, column_letter
-from xltasks.files.return_checks import (MISSING_FORMAT, WRONG_FORMAT, add_validations, conditional_rules,
+from xltasks.files.returns.checks import (MISSING_FORMAT, WRONG_FORMAT, add_validations, conditional_rules,
                                          mark_missing, mark_wrong, overdue_rule)
-from xltasks.files.safe_write import cell_text
-from xltasks.files.text_size import row_height
-from xltasks.files.xlsx_book import (BORDER, OPTIONS, Formats, LockedWorkbook, setup_print, write_cell,
+from xltasks.files.xlsx.safe_write import cell_text
+from xltasks.files.xlsx.text_size import row_height
+from xltasks.files.xlsx.xlsxwriter_kit import (BORDER, OPTIONS, Formats, LockedWorkbook, setup_print, write_cell,
                                      write_header_row, write_title)
 
 INPUT_COLOR, LOCKED_COLOR = "#FFF9E5", "#F2F2F2"  # pale yellow to fill in, grey for the task's locked details
@@ -196,7 +196,7 @@ def write_return(path: Path, programme: str, programme_id: str, office: str, sha
                  info: RoundInfo) -> dict:
     """The workbook for one unit and round, written to `path`; returns its metadata (as in the very hidden
     sheet). The structure is locked: no adding, renaming, deleting or unhiding sheets."""
-    from xltasks.files.return_help import write_help
+    from xltasks.files.returns.help_sheet import write_help
 
     wb = LockedWorkbook(str(path), OPTIONS)
     fmt = Formats(wb)

@@ -22,13 +22,13 @@ from xltasks.core.findings import Finding, finding
 from xltasks.core.merge_plan import TaskResult
 from xltasks.core.reconcile import Reconciled
 from xltasks.core.status import round_before, same_round
-from xltasks.files.book_read import SheetData
-from xltasks.files.book_write import NOTHING, Col, Layout, Plain, write_book
-from xltasks.files.master import (FINDING_COLUMNS, HELP_LAYOUT, ROSTER_COLUMNS, UNIT_COLUMNS, layout_of,
+from xltasks.files.xlsx.book_read import SheetData
+from xltasks.files.xlsx.book_write import NOTHING, Col, Layout, Plain, write_book
+from xltasks.files.master.write import (FINDING_COLUMNS, HELP_LAYOUT, ROSTER_COLUMNS, UNIT_COLUMNS, layout_of,
                                   task_layout)
-from xltasks.files.master_read import BookInfo, header_columns
-from xltasks.files.verbatim import unchanged_rows
-from xltasks.files.master_layout import (FINDING_SHEET, HEADER_ROW, HELP_SHEET, HISTORY_SHEET, MATRIX_SHEET,
+from xltasks.files.master.read import BookInfo, header_columns
+from xltasks.files.xlsx.verbatim import unchanged_rows
+from xltasks.files.master.layout import (FINDING_SHEET, HEADER_ROW, HELP_SHEET, HISTORY_SHEET, MATRIX_SHEET,
                                          META_SHEET, OUR_SHEETS, REGISTER_SHEET, ROSTER_SHEET, SUMMARY_SHEET,
                                          TASK_COLUMNS, TASK_SHEET, UNIT_SHEET)
 

@@ -1,0 +1,1 @@
+"""Workbook files below any one workbook's meaning: whole-book read and write, sheet XML, safe writes, looks."""
