@@ -957,8 +957,9 @@ def test_a_long_history_moves_its_oldest_rounds_to_a_workbook_beside_the_master(
     every such workbook, and a re-run changes nothing."""
     from openpyxl.comments import Comment
 
-    from xltasks.files.master import update as master_update
-    monkeypatch.setattr(master_update, "HISTORY_MAX_ROWS", 50)
+    from xltasks.files.master import history as master_history
+
+    monkeypatch.setattr(master_history, "HISTORY_MAX_ROWS", 50)
     master, returns = setup
     assert merge(master, [returns], ROUND).history_archive is None  # 35 rows a round
     wb = load_workbook(master)
@@ -1007,9 +1008,10 @@ def _civil_affairs_return(master: Path, tmp_path: Path, month: int, out: Path) -
 
 
 def test_a_failed_write_leaves_no_history_archive_behind(setup, tmp_path, monkeypatch):
+    from xltasks.files.master import history as master_history, update as master_update
     from xltasks.files.xlsx import book_write
-    from xltasks.files.master import update as master_update
-    monkeypatch.setattr(master_update, "HISTORY_MAX_ROWS", 50)
+
+    monkeypatch.setattr(master_history, "HISTORY_MAX_ROWS", 50)
     master, returns = setup
     merge(master, [returns], ROUND)
     for month in (7, 8):
@@ -1025,10 +1027,12 @@ def test_a_failed_write_leaves_no_history_archive_behind(setup, tmp_path, monkey
             raise OSError(28, "No space left on device")
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(master_update, "write_book", full_disk)
+    monkeypatch.setattr(master_history, "write_book", full_disk)  # the archive
+    monkeypatch.setattr(master_update, "write_book", full_disk)  # the master
     with pytest.raises(OSError):
         merge(master, [tmp_path / "民政局8.xlsx"], "2021年8月")
     assert master.read_bytes() == before and sorted(p.name for p in master.parent.iterdir() if "历次进展" in p.name) == []
+    monkeypatch.setattr(master_history, "write_book", real)
     monkeypatch.setattr(master_update, "write_book", real)
     result = merge(master, [tmp_path / "民政局8.xlsx"], "2021年8月")
     assert result.history_archive == "总台账-历次进展-2021年6月至2021年6月.xlsx"
@@ -1240,6 +1244,7 @@ def test_earlier_rounds_rows_are_copied_as_written_not_written_again(setup, tmp_
     cannot be found in the new workbook, the sheet is written whole instead."""
     from xltasks.files.master import update as master_update
     from xltasks.files.xlsx import verbatim
+
     monkeypatch.setattr(verbatim, "MIN_ROWS", 1)
     monkeypatch.setattr(verbatim, "CHUNK", 300)  # rows and tags cut across chunks, as 100 MB of rows are
     master, returns = setup
@@ -1266,6 +1271,7 @@ def test_a_master_saved_by_another_program_has_its_rows_written_not_copied(setup
     """LibreOffice keeps texts in a shared-string table: such rows cannot be copied into a new package."""
     from xltasks.files.master import update as master_update
     from xltasks.files.xlsx import verbatim
+
     monkeypatch.setattr(verbatim, "MIN_ROWS", 1)
     master, returns = setup
     merge(master, [returns], ROUND)
@@ -1364,8 +1370,9 @@ def test_a_master_named_through_a_link_is_written_where_it_lies(setup, tmp_path)
 def test_history_archives_and_warnings_name_their_files(setup, tmp_path, monkeypatch):
     """The master's folder merged as the returns folder: the 历次进展 archive beside it is ours, not a return;
     a warning about a return's row says which file it is about."""
-    from xltasks.files.master import update as master_update
-    monkeypatch.setattr(master_update, "HISTORY_MAX_ROWS", 50)
+    from xltasks.files.master import history as master_history
+
+    monkeypatch.setattr(master_history, "HISTORY_MAX_ROWS", 50)
     master, returns = setup
     merge(master, [returns], ROUND)
     for month in (7, 8):

@@ -60,7 +60,8 @@ def _refuse_merged_master(master: Path) -> None:
     import python_calamine
 
     from xltasks.files.xlsx.book_read import SheetData
-    from xltasks.files.master.update import HISTORY_SHEET, history_rounds
+    from xltasks.files.master.history import history_rounds
+    from xltasks.files.master.layout import HISTORY_SHEET
 
     if not master.is_file():
         return

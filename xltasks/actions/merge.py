@@ -19,9 +19,11 @@ from xltasks.core.status import round_before, round_end, same_round
 from xltasks.core.validation import ROWS_NOT_MERGED, ReturnReport, no_longer_ours
 from xltasks.files.xlsx.book_read import SheetData
 from xltasks.files.master.read import read_master_whole
-from xltasks.files.master.update import (Archive, MergeWrite, Shown, adopt_renamed_logs, archived_rounds,
-                                         earlier_rejected, history_rounds, last_contacts, merged_before,
-                                         previous_texts, received_before, shown_round, update_master)
+from xltasks.files.master.facts import shown_round
+from xltasks.files.master.history import Archive, archived_rounds, history_rounds, previous_texts
+from xltasks.files.master.logs import MergeWrite
+from xltasks.files.master.register import earlier_rejected, last_contacts, merged_before, received_before
+from xltasks.files.master.update import Shown, adopt_renamed_logs, update_master
 from xltasks.files.xlsx.safe_write import Unchanged, write_atomically
 
 
