@@ -47,7 +47,7 @@ def test_only_the_excel_view_imports_xlwings_and_the_web_server():
 
 def test_core_imports_nothing_but_stdlib_and_jsonschema():
     allowed = {"jsonschema", "referencing", "fastjsonschema", "xltasks"}  # fastjsonschema: the gate for rows that pass
-    for path in (ROOT / "xltasks" / "core").glob("*.py"):
+    for path in (ROOT / "xltasks" / "core").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module:
                 top = node.module.split(".")[0]

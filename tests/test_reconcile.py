@@ -2,7 +2,7 @@
 
 from xltasks.core.findings import finding
 from xltasks.core.reconcile import reconcile
-from xltasks.core.validation import ReturnReport
+from xltasks.core.validation.model import ReturnReport
 
 
 def report(path, unit, round_name="2026年11月", date="2026-11-20", created="2026-11-01T09:00:00+08:00", error=False,

@@ -16,7 +16,8 @@ from xltasks.core.merge_plan import TaskResult, plan_merge
 from xltasks.core.reconcile import Reconciled, reconcile, reminder_text
 from xltasks.core.returns import safe_name_part
 from xltasks.core.status import round_before, round_end, same_round
-from xltasks.core.validation import ROWS_NOT_MERGED, ReturnReport, no_longer_ours
+from xltasks.core.validation.model import ReturnReport
+from xltasks.core.validation.row_rules import ROWS_NOT_MERGED, no_longer_ours
 from xltasks.files.xlsx.book_read import SheetData
 from xltasks.files.master.read import read_master_whole
 from xltasks.files.master.facts import shown_round

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from xltasks.core.assignment import assign
 from xltasks.core.findings import SourceError, finding
-from xltasks.core.validation import Expectation, ReturnReport, validate_return
+from xltasks.core.validation.check import validate_return
+from xltasks.core.validation.model import Expectation, ReturnReport
 from xltasks.files.master.read import MasterBook, read_master
 from xltasks.files.returns.read import read_return
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from xltasks.core.status import same_round
-from xltasks.core.validation import ReturnReport
+from xltasks.core.validation.model import ReturnReport
 
 STORE_SHEET = "_xltasks_answers"
 STORE_HEADER = ["round", "unit", "path", "created", "mtime", "answers"]

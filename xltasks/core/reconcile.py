@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from xltasks.core.status import same_round
-from xltasks.core.validation import ReturnReport
+from xltasks.core.validation.model import ReturnReport
 
 OUTCOMES = ("merged", "rejected", "superseded", "ignored")
 

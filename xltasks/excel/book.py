@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 from xltasks.core.grid import a1
-from xltasks.core.validation import HEADER_SCAN_ROWS, ReturnData
+from xltasks.core.validation.model import HEADER_SCAN_ROWS, ReturnData
 
 ERROR_VALUES = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#DATA!",
                           "#SPILL!", "#CALC!", "#GETTING_DATA"})

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from xltasks.core.findings import SourceError
 from xltasks.core.returns import COOP_SHEET, LEAD_SHEET, META_SHEET, RESULT_FIRST_ROW, RESULT_SHEET, return_file_name
-from xltasks.core.validation import ReturnData, ReturnReport, checked_meta, validate_return
+from xltasks.core.validation.check import validate_return
+from xltasks.core.validation.model import ReturnData, ReturnReport
+from xltasks.core.validation.workbook_rules import checked_meta
 from xltasks.excel.book import alert, return_data, sheet_names, sheet_rows, short, write_rows
 from xltasks.excel.marks import MARK_COLORS, Fill, issued_colors, marks_for, rectangles
 from xltasks.excel.saved import differs_from_file, file_sheets

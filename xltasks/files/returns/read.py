@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from xltasks.core.findings import SourceError, finding
 from xltasks.core.grid import a1
 from xltasks.core.returns import COOP_SHEET, LEAD_SHEET, META_SHEET
-from xltasks.core.validation import ReturnData
+from xltasks.core.validation.model import ReturnData
 from xltasks.files.sources.sniff import check_extent, open_spreadsheet, sniff
 
 MAX_CELLS = 2_000_000  # a return has hundreds of cells; millions means a broken or hostile file

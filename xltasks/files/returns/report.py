@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xltasks.core.validation import ReturnReport
+from xltasks.core.validation.model import ReturnReport
 from xltasks.files.xlsx.safe_write import cell_text
 from xltasks.files.xlsx.style import BODY_FONT, BORDER, WRAP_TOP, setup_print, write_header_row, write_title
 
