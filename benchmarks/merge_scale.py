@@ -67,7 +67,7 @@ def fill(issued: Path, target: Path) -> Path:
 
 RUNNER = """
 import resource, sys
-from xltasks.cli import main
+from xltasks.cli.app import main
 try:
     main(sys.argv[1:])
 except SystemExit as stop:

@@ -82,7 +82,7 @@ def write_table(path: Path, rows: list[list[object]], merges: list[str] = (), sh
 
 def run(argv: list[str], capsys) -> tuple[int, str, str]:
     """The command in-process, as the console script runs it: (exit code, stdout, stderr)."""
-    from xltasks.cli import main
+    from xltasks.cli.app import main
 
     with pytest.raises(SystemExit) as exited:
         main(argv)

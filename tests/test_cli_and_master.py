@@ -14,7 +14,7 @@ from xltasks.files.master.write import TASK_COLUMNS
 
 
 def test_every_command_has_chinese_and_english_help():
-    from xltasks.cli import cli
+    from xltasks.cli.app import cli
 
     assert {"import", "split", "demo"} <= set(cli.commands)
     for command in [[]] + [[name] for name in cli.commands]:

@@ -1,5 +1,5 @@
 """`python -m xltasks` runs the command line."""
 
-from xltasks.cli import main
+from xltasks.cli.app import main
 
 main()
