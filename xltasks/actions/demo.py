@@ -1,5 +1,8 @@
-"""demo: the whole cycle on both shipped sample programmes: import each table into a master, split it into this
-month's returns, fill some of them as clerks would (made-up answers, one with a mistake), validate and merge them."""
+"""demo: the whole cycle on both shipped sample programmes, from import to merge.
+
+Each table is imported into a master and split into this month's returns; some are filled as clerks would (made-up
+answers, one with a mistake), then validated and merged.
+"""
 
 from __future__ import annotations
 

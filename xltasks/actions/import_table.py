@@ -9,8 +9,8 @@ from pathlib import Path
 from xltasks.core.config import Config
 from xltasks.core.programme import Programme, build_programme
 from xltasks.files.master.write import save_master
-from xltasks.files.xlsx.safe_write import WriteRefused, write_atomically
 from xltasks.files.sources.tables import read_source
+from xltasks.files.xlsx.safe_write import WriteRefused, write_atomically
 
 
 @dataclass

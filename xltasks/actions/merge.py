@@ -8,22 +8,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xltasks.actions.import_table import sha256_of
+from xltasks.actions.merge_store import renewed_store, store_lost, store_rows, stored_returns
 from xltasks.actions.validate import expectation, validate
-from xltasks.core.answers import STORE_HEADER, STORE_SHEET, earlier_returns, load_store, store_row
+from xltasks.core.answers import earlier_returns, store_row
 from xltasks.core.config import Config, parse_config
-from xltasks.core.findings import Finding, SourceError, finding
+from xltasks.core.findings import SourceError, finding
 from xltasks.core.merge_plan import TaskResult, plan_merge
 from xltasks.core.reconcile import Reconciled, reconcile, reminder_text
 from xltasks.core.returns import safe_name_part
 from xltasks.core.status import round_before, round_end, same_round
 from xltasks.core.validation.model import ReturnReport
 from xltasks.core.validation.row_rules import ROWS_NOT_MERGED, no_longer_ours
-from xltasks.files.xlsx.book_read import SheetData
-from xltasks.files.master.read import read_master_whole
 from xltasks.files.master.facts import shown_round
 from xltasks.files.master.history import Archive, archived_rounds, history_rounds, previous_texts
 from xltasks.files.master.logs import MergeWrite
-from xltasks.files.master.register import earlier_rejected, last_contacts, merged_before, received_before
+from xltasks.files.master.read import read_master_whole
+from xltasks.files.master.register import earlier_rejected, last_contacts, received_before
 from xltasks.files.master.update import Shown, adopt_renamed_logs, update_master
 from xltasks.files.xlsx.safe_write import Unchanged, write_atomically
 
@@ -101,38 +101,6 @@ def _for_this_round(outcome, round_name: str) -> bool:
         outcome.outcome == "rejected" and bool(report.unit) and bool(report.round) and same_round(report.round, round_name))
 
 
-def _store_rows(sheets: list[SheetData]) -> list[list[object]]:
-    return next((sheet.rows for sheet in sheets if sheet.name == STORE_SHEET), [])
-
-
-def _stored_returns(sheets: list[SheetData], master: Path, round_name: str, shares: dict, aliases: dict[str, str]
-                    ) -> tuple[list[tuple[str, ReturnReport, float]], list[Finding]]:
-    """The returns earlier runs merged (every round), under each unit's name now (an alias registered since is
-    followed), and what is wrong with the ones of this round: an entry edited beyond reading, a unit the
-    programme no longer has (left out)."""
-    unreadable: list[tuple[str, str]] = []
-    stored = load_store(_store_rows(sheets), unreadable)
-    for _, report, _ in stored:
-        report.unit = aliases.get(report.unit, report.unit)
-    warnings = [finding("merge.store-unreadable", path=str(master), detail=unit, round=name)
-                for name, unit in unreadable if same_round(name, round_name)]
-    warnings += [finding("merge.store-unknown-unit", path=str(master), detail=report.unit, round=name)
-                 for name, report, _ in stored if same_round(name, round_name) and report.unit not in shares]
-    return [entry for entry in stored if entry[1].unit in shares], warnings
-
-
-def _store_lost(sheets: list[SheetData], master: Path, round_name: str, stored: list, chosen: dict) -> list[Finding]:
-    """报送记录 says units were merged this round, but the store of their returns has lost them (the hidden sheet
-    deleted or cleared by hand) and this run brings none: they now count as not reported, which must not pass
-    unsaid."""
-    kept = {str(row[1]) for row in _store_rows(sheets)[1:] if len(row) > 1 and same_round(str(row[0]), round_name)}
-    kept |= {report.unit for name, report, _ in stored if same_round(name, round_name)}  # an alias followed
-    lost = merged_before(sheets, round_name) - kept - set(chosen)  # (an entry there but unreadable is said apart)
-    if not lost:
-        return []
-    return [finding("merge.store-missing", path=str(master), detail="、".join(sorted(lost)))]
-
-
 def _owing(shares: dict, reports: list[ReturnReport], stored: list, round_name: str) -> list[str]:
     """The units that owe a return for the round: every lead unit, and the units that only cooperate when the
     round was issued to them too."""
@@ -158,34 +126,6 @@ def _shown_round(sheets, round_name: str, book, shares, stored, config: Config, 
                            earlier_rejected(sheets, name) & set(shares))
     return Shown(name, as_of, plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days,
                                          previous_texts(sheets, name)), reconciled)
-
-
-def _store(old: list[list], round_name: str, new: list[list], order: list[str]) -> list[list]:
-    """_xltasks_answers with this round's entries replaced where they stood (else before a later round's), so
-    merging a round again leaves the others in place; an entry whose content is unchanged is kept as it was (the
-    same file merged from another folder changes nothing)."""
-    def content(row: list) -> list:  # issue time and answers, without the padding a read gives a short row
-        tail = list(row[5:])
-        while tail and tail[-1] in (None, ""):
-            tail.pop()
-        return [str(row[3] or ""), *tail]
-
-    before = {str(row[1]): row for row in old if row and same_round(str(row[0]), round_name) and len(row) > 5}
-    new = [before[str(row[1])] if str(row[1]) in before and content(before[str(row[1])]) == content(row) else row
-           for row in new]
-    place = {unit: i for i, unit in enumerate(before)}  # units stored before keep their order, whatever the files'
-    new.sort(key=lambda row: place.get(str(row[1]), len(place)))
-    kept, at = [], None
-    for row in old:
-        if not row:
-            continue
-        if same_round(str(row[0]), round_name):
-            at = len(kept) if at is None else at
-        else:
-            kept.append(row)
-    if at is None:
-        at = next((i for i, row in enumerate(kept) if round_before(round_name, str(row[0]), order)), len(kept))
-    return [STORE_HEADER, *kept[:at], *new, *kept[at:]]
 
 
 class NothingToMerge(Exception):
@@ -216,7 +156,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     if not checked.files:
         raise NothingToMerge(", ".join(str(p) for p in paths))
     mtimes = {r.path: Path(r.path).stat().st_mtime for r in checked.files if Path(r.path).is_file()}
-    stored, warnings = _stored_returns(sheets, master, round_name, shares, book.aliases)
+    stored, warnings = stored_returns(sheets, master, round_name, shares, book.aliases)
     warnings = book.findings + warnings
     archived = next((book_name for name, book_name in archived_rounds(sheets).items() if same_round(name, round_name)), "")
     if archived:  # a late return for a round long past: the archive workbook is not rewritten
@@ -231,7 +171,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     reconciled = reconcile(checked.files, round_name, owing, mtimes, earlier_returns(stored, round_name),
                            earlier_rejected(sheets, round_name) & set(shares),
                            known={path for path, digest in sha.items() if digest in seen})
-    warnings += _store_lost(sheets, master, round_name, stored, reconciled.chosen)
+    warnings += store_lost(sheets, master, round_name, stored, reconciled.chosen)
     warnings += [f for outcome in reconciled.files if outcome.outcome == "merged" for f in outcome.report.findings
                  if f.code in ROWS_NOT_MERGED]
     warnings += [finding("merge.stored-row-gone", path=report.path, task_id=task_id, detail=unit,
@@ -251,7 +191,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     if dry_run or not any(_for_this_round(f, round_name) for f in reconciled.files):
         return result  # nothing for this round (a stray workbook is no return): the master stays as it is
     leads = {t.task_id: "、".join(t.lead_units) for t in book.tasks}
-    store = _store(_store_rows(sheets)[1:], round_name, [store_row(round_name, report, mtimes.get(report.path, 0.0))
+    store = renewed_store(store_rows(sheets)[1:], round_name, [store_row(round_name, report, mtimes.get(report.path, 0.0))
                                                          for report in reconciled.chosen.values()], history_rounds(sheets))
     written = MergeWrite(round_name, as_of, config.status_labels, config.status_colors, sha, leads,
                          {t.task_id: t.content for t in book.tasks}, owing, store)

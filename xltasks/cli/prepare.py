@@ -62,7 +62,6 @@ def render_import(result) -> None:
     print_findings(out, p.findings)
 
 
-
 @click.command("split", help=(
     "把总台账拆分为本期各责任单位的报送表（每个单位一个 .xlsx，不含宏，自带下拉选项、填写检查和颜色提示）。\n\n"
     "Split the master into one return workbook per responsible unit for a round (plain .xlsx that checks itself).\n\n"

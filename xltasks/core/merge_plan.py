@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from xltasks.core.assignment import Assignment, MasterTask
 from xltasks.core.reconcile import Reconciled
-from xltasks.core.units import NONE_MARKERS
 from xltasks.core.status import ADVANCEMENT, least_advanced, task_state
+from xltasks.core.units import NONE_MARKERS
 
 TEXT_FIELDS = ("progress_text", "problems", "next_steps", "note")
 

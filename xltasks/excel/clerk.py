@@ -92,7 +92,6 @@ def validate_return_book(book, today: dt.date | None = None) -> str:
 NOT_A_RETURN = ("file.skipped", "workbook.no-metadata")
 
 
-
 def _not_a_return(report: ReturnReport, meta: dict | None) -> str:
     """The message for a workbook that is no return at all (the master, a report, someone else's table), else ""."""
     if meta is not None or not report.findings or any(f.code not in NOT_A_RETURN for f in report.findings):

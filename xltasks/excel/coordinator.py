@@ -196,7 +196,6 @@ def _skipped(report) -> bool:
     return any(f.code == "file.skipped" for f in report.findings)
 
 
-
 def _shown_path(path: str, inbox: Path) -> str:
     try:
         return str(Path(path).relative_to(inbox))

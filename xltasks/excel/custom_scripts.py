@@ -1,7 +1,8 @@
-"""The buttons as custom scripts for xlwings-server, for an office that runs it for its Office.js task pane and
-manifest: its custom_scripts/__init__.py says `from xltasks.excel.custom_scripts import *`. The coordinator's
-scripts use the programmes in the TOML file that the environment variable XLTASKS_PROGRAMMES names (the same
-file as `xltasks serve --programmes`).
+"""The buttons as custom scripts for xlwings-server, for an office running its Office.js task pane.
+
+The server's custom_scripts/__init__.py says `from xltasks.excel.custom_scripts import *`. The coordinator's scripts
+use the programmes in the TOML file that the environment variable XLTASKS_PROGRAMMES names (the same file as
+`xltasks serve --programmes`).
 
 Deliberately without `from __future__ import annotations`: xlwings-server finds the book parameter by its type.
 """

@@ -1,6 +1,8 @@
-"""Cell rules: one row's (or the header block's) inputs normalised and checked against their schema, one finding
-per cell: error values, merged inputs, formulas, the schema's types, lists, ranges and dates, and its if/then
-rules across fields (a 进展状态 of 已完成 needs 完成进度 100 and a 实际完成日期)."""
+"""Cell rules: each input of a row or of the header block normalised and checked, one finding a cell.
+
+Error values, merged inputs and formulas first, then the schema's types, lists, ranges and dates, and its if/then
+rules across fields (a 进展状态 of 已完成 needs 完成进度 100 and a 实际完成日期).
+"""
 
 from __future__ import annotations
 

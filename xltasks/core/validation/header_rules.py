@@ -1,5 +1,7 @@
-"""The header block (填报单位, 填报人, 联系电话, 填报日期): its cells found where the metadata put them, or beside
-their labels, and checked as cells."""
+"""The header block (填报人, 联系电话, 填报日期): its cells found and checked.
+
+Found where the metadata put them, or beside their labels, then checked as cells (cell_rules.py).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Row rules: each task row found by its ID, once, belonging to the unit, its locked task content unchanged, its
-cells checked, and an overdue task given its problems; rows the master no longer gives the unit are named."""
+"""Row rules: each task row found by its ID, the unit's own, unchanged, filled in as its state needs.
+
+Once each, belonging to the unit, its locked task content unchanged, its cells checked (cell_rules.py), an overdue
+task given its problems; rows the master no longer gives the unit are named.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Workbook rules: the metadata intact, the return not one of our own outputs, the columns where they belong, and a
-blank return told from a filled one."""
+"""Workbook rules: intact metadata, columns in place, our own outputs and blank returns told apart.
+
+The metadata is checked by schema and fingerprint; the header row is found by its labels; a validation report, a
+master or a 历次进展 archive among the returns is passed over; a return nobody filled is told from a filled one.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""历次进展: one row per task each round, the rounds in it, the texts of the round before, and the archive
-workbooks its oldest rounds move to once it has grown past HISTORY_MAX_ROWS."""
+"""历次进展: one row per task each round, and the archive workbooks its oldest rounds move to.
+
+Also the rounds it holds and each task's text the round before (to flag a copied one). Past HISTORY_MAX_ROWS its
+oldest whole rounds move to a workbook beside the master.
+"""
 
 from __future__ import annotations
 

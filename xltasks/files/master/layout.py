@@ -1,5 +1,7 @@
-"""The master workbook's layout (sheet names, columns, metadata format), shared by its writer and its readers
-without importing openpyxl, so the commands that only read a master start fast."""
+"""The master workbook's layout: sheet names, columns, metadata format.
+
+Shared by its writer and its readers without importing openpyxl, so the commands that only read a master start fast.
+"""
 
 from __future__ import annotations
 

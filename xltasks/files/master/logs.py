@@ -1,5 +1,8 @@
-"""What the merge's log sheets share: what a merge writes besides the plan, a log's body rows, and rebuilding a log
-with what a coordinator added to it kept."""
+"""What the merge's log sheets share: the merge's facts, a log's body rows, a log rebuilt.
+
+MergeWrite is what a merge writes besides the plan; rebuild keeps what a coordinator added to a log (columns, notes,
+widths).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""报送记录 (every file a merge received, with its outcome) and 报送情况 (units × rounds), and what later merges
-read back from 报送记录: files and units already received, merged or sent back, and each unit's contact."""
+"""报送记录 (every file a merge received) and 报送情况 (units × rounds), written and read back.
+
+Later merges read from 报送记录 the files and units already received, merged or sent back, and each unit's contact for
+the 催办 list.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from xltasks.core.status import round_before, same_round
 from xltasks.files.master.layout import MATRIX_SHEET, REGISTER_SHEET
 from xltasks.files.master.logs import MergeWrite, body_rows, rebuild
 from xltasks.files.xlsx.book_read import SheetData
-from xltasks.files.xlsx.book_write import Col, Layout
+from xltasks.files.xlsx.table_looks import Col, Layout
 
 
 REGISTER_COLUMNS = [("received", "汇总时间", 17), ("round", "期次", 12), ("unit", "单位", 16), ("outcome", "处理结果", 9),

@@ -1,5 +1,6 @@
-"""Write a merge into the master: the task sheet's report columns and states, then 历次进展, 报送记录, 报送情况
-and 汇总统计 (history.py, register.py, summary.py).
+"""Write a merge into the master: the task sheet's report columns and states, then the log sheets.
+
+history.py, register.py and summary.py make 历次进展, 报送记录 and 报送情况, and 汇总统计.
 
 The master is read whole (book_read: values, formulas, notes, column widths) and written again in one pass
 (book_write); write_atomically moves the new file into place. Only the merge's columns (found by their header

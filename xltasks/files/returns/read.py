@@ -1,5 +1,8 @@
-"""Read a return for checking: the sheets a check needs (python-calamine) and, in .xlsx and .ods, which cells hold
-formulas and which show an error value."""
+"""Read a return for checking: its sheets' values, and which cells hold formulas or show errors.
+
+Values through python-calamine, only the sheets a check needs; formulas and error values from the sheet XML of .xlsx
+and .ods.
+"""
 
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xltasks.core.validation.model import ReturnReport
 from xltasks.files.xlsx.safe_write import cell_text
-from xltasks.files.xlsx.style import BODY_FONT, BORDER, WRAP_TOP, setup_print, write_header_row, write_title
+from xltasks.files.xlsx.openpyxl_looks import (BODY_FONT, BORDER, WRAP_TOP, setup_print, write_header_row,
+                                               write_title)
 
 SEVERITY = {"error": ("错误", "FFC7CE"), "warning": ("提示", "FFEB9C"), "info": ("信息", None)}
 LINK_FONT = Font(name=BODY_FONT.name, size=10, color="0563C1", underline="single")

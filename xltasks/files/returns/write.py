@@ -11,12 +11,12 @@ from pathlib import Path
 
 from xltasks import __version__
 from xltasks.core.assignment import Assignment, MasterTask
+from xltasks.core.grid import a1, column_letter
 from xltasks.core.returns import (COOP_SHEET, CONTEXT_COLUMNS, FIRST_ROW, HEADER_BLOCK, HEADER_ROW, HEADER_SCHEMA,
                                   HELP_SHEET, LEAD_SHEET, META_SHEET, RESULT_FIRST_ROW, RESULT_HEADERS, RESULT_HINT,
                                   RESULT_SHEET, RETURN_FORMAT, ROW_SCHEMA, Column,
                                   file_fingerprint, input_columns, meta_rows, row_fingerprint)
 from xltasks.core.schemas import load_schema
-from xltasks.core.grid import a1, column_letter
 from xltasks.files.returns.checks import (MISSING_FORMAT, WRONG_FORMAT, add_validations, conditional_rules,
                                          mark_missing, mark_wrong, overdue_rule)
 from xltasks.files.xlsx.safe_write import cell_text

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from xlsxwriter.utility import _datetime_to_excel_datetime, xl_col_to_name
 
-from xltasks.files.xlsx.safe_write import cell_text
 from xltasks.files.xlsx import verbatim
+from xltasks.files.xlsx.safe_write import cell_text
 
 _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")

@@ -1,4 +1,4 @@
-"""Shared looks for the workbooks xltasks writes: fonts, fills, borders, print setup. Styles are made once."""
+"""Looks for the workbooks written with openpyxl (the validation report): fonts, fills, borders, print setup."""
 
 from __future__ import annotations
 
