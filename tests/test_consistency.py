@@ -105,3 +105,65 @@ def test_every_input_property_has_a_chinese_prompt_excel_can_show():
             if key != "task_id":
                 assert 0 < len(prop["description"]) <= 255 and re.search(r"[\u4e00-\u9fff]", prop["description"])
             assert prop.get("x-not-after", "today") == "today"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _module_imports(path: Path, modules: set[str]) -> set[str]:
+    """The xltasks modules a module imports when it is loaded: its top-level statements, not those in functions
+    (which run later, once everything is loaded). `from package import module` counts as that module."""
+    found = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("xltasks"):
+            found |= {f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
+                      for a in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("xltasks")}
+    return found & modules
+
+
+def test_no_module_level_import_cycles():
+    paths = {_module_name(p): p for p in (ROOT / "xltasks").rglob("*.py")}
+    graph = {name: _module_imports(path, set(paths)) for name, path in paths.items()}
+    cycles, state = [], {}
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = "open"
+        for target in sorted(graph[name]):
+            if state.get(target) == "open":
+                cycles.append(" -> ".join(trail[trail.index(target):] + [target]) if target in trail else target)
+            elif target not in state:
+                visit(target, [*trail, target])
+        state[name] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert cycles == []
+
+
+def test_every_module_says_what_it_holds_and_stays_small():
+    """Each module opens with a one-line summary of what it holds (a sentence of its own, before any detail); none
+    grows past 300 lines (the aim is 50-250: one concept a module, so that the tree shows where a thing lives)."""
+    long, silent = [], []
+    for path in (ROOT / "xltasks").rglob("*.py"):
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        summary = doc.split("\n\n")[0].strip()
+        if not summary or "\n" in summary or not summary.endswith((".", ")")):
+            silent.append(str(path.relative_to(ROOT)))
+        if len(path.read_text(encoding="utf-8").splitlines()) > 300:
+            long.append(str(path.relative_to(ROOT)))
+    assert (silent, long) == ([], [])
+
+
+def test_every_package_ships_and_is_on_the_readme_map():
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    packages = sorted(_module_name(p) for p in (ROOT / "xltasks").rglob("__init__.py"))
+    assert [p for p in packages if p not in listed] == []
+    assert [p for p in packages if p != "xltasks" and f"`{p.removeprefix('xltasks.').replace('.', '/')}/`" not in readme] == []
