@@ -1,1 +1,1 @@
-"""The pure core: tasks, units, deadlines, findings and rules; no files, no Excel, no terminal."""
+"""The pure core: tasks, units, deadlines, findings and rules, validation/ among them; no files, Excel or terminal."""

@@ -1,1 +1,1 @@
-"""Reading and writing files: source tables, workbooks, the master."""
+"""Reading and writing files: sources/ (what comes in), returns/, master/, and xlsx/ (the workbook format itself)."""
