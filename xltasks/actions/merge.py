@@ -191,8 +191,8 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     if dry_run or not any(_for_this_round(f, round_name) for f in reconciled.files):
         return result  # nothing for this round (a stray workbook is no return): the master stays as it is
     leads = {t.task_id: "、".join(t.lead_units) for t in book.tasks}
-    store = renewed_store(store_rows(sheets)[1:], round_name, [store_row(round_name, report, mtimes.get(report.path, 0.0))
-                                                         for report in reconciled.chosen.values()], history_rounds(sheets))
+    entries = [store_row(round_name, report, mtimes.get(report.path, 0.0)) for report in reconciled.chosen.values()]
+    store = renewed_store(store_rows(sheets)[1:], round_name, entries, history_rounds(sheets))
     written = MergeWrite(round_name, as_of, config.status_labels, config.status_colors, sha, leads,
                          {t.task_id: t.content for t in book.tasks}, owing, store)
     macros = _vba_parts(master)

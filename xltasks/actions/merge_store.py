@@ -21,7 +21,7 @@ def store_rows(sheets: list[SheetData]) -> list[list[object]]:
 
 
 def stored_returns(sheets: list[SheetData], master: Path, round_name: str, shares: dict, aliases: dict[str, str]
-                    ) -> tuple[list[tuple[str, ReturnReport, float]], list[Finding]]:
+                   ) -> tuple[list[tuple[str, ReturnReport, float]], list[Finding]]:
     """The returns earlier runs merged (every round), under each unit's name now (an alias registered since is
     followed), and what is wrong with the ones of this round: an entry edited beyond reading, a unit the
     programme no longer has (left out)."""

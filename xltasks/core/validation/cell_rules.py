@@ -14,8 +14,8 @@ from xltasks.core.validation.model import Collector, ReturnData
 
 
 def cell_findings(schema_name: str, values: dict[str, tuple[object, str]], place: str, sheet: str,
-                   task_id: str | None, data: ReturnData, today: dt.date, out: Collector,
-                   programme_start: str = "") -> dict:
+                  task_id: str | None, data: ReturnData, today: dt.date, out: Collector,
+                  programme_start: str = "") -> dict:
     """Normalise one row's (or the header block's) inputs, check them with the schema, report per cell.
     `values` maps a property to (cell value, A1). Returns the normalised instance."""
     schema = load_schema(schema_name)

@@ -22,7 +22,7 @@ ROLE_LABEL = {"lead": "牵头", "coop": "配合"}
 
 
 def check_rows(data: ReturnData, meta: dict | None, role: str, expect: Expectation | None, unit: str,
-          today: dt.date, out: Collector, overdue_on: dt.date | None = None) -> dict[str, dict]:
+               today: dt.date, out: Collector, overdue_on: dt.date | None = None) -> dict[str, dict]:
     """Check one task sheet; returns each of the file's own tasks' inputs, by task ID."""
     schema_name = ROW_SCHEMA[role]
     props = load_schema(schema_name)["properties"]
@@ -95,7 +95,7 @@ def check_rows(data: ReturnData, meta: dict | None, role: str, expect: Expectati
         values = {by_title[h]: (cell(h), a1(row_no, found[h] + 1)) for h in inputs if h in found}
         values["task_id"] = (task_id, where["cell"])
         instance = cell_findings(schema_name, values, f"第{row_no}行", sheet, task_id, data, today, out,
-                                  expect.programme_start if expect else "")
+                                 expect.programme_start if expect else "")
         found_rows[task_id] = instance
         if role == "lead":
             _overdue(instance, cell("截止日期"), values, row_no, sheet, task_id, overdue_on or today, out,

@@ -32,6 +32,7 @@ def set_meta(meta: SheetData, key: str, value: str) -> None:
 
 
 def meta_list(meta: SheetData | None, key: str) -> list[str]:
+    """A fact in _xltasks that holds one item a line (the archive workbooks, the archived rounds)."""
     for row in meta.rows if meta else []:
         if len(row) >= 2 and str(row[0]) == key and row[1]:
             return [line for line in str(row[1]).splitlines() if line.strip()]

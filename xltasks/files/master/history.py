@@ -56,16 +56,16 @@ def previous_texts(book: list[SheetData], round_name: str) -> dict[str, str]:
 
 
 def history_sheet(sheet: SheetData | None, plan: list[TaskResult], w: MergeWrite, archives: list[str],
-             order: list[str]) -> SheetData:
+                  order: list[str]) -> SheetData:
     new = [[w.round_name, result.task_id, w.lead_units.get(result.task_id, ""), w.labels[result.status],
             result.answers.get("status"), result.answers.get("progress"), result.answers.get("progress_text"),
             result.answers.get("problems"), result.answers.get("reported_by"),
             as_date(result.answers.get("reported_on")), w.as_of] for result in plan]
     return rebuild(sheet, HISTORY_SHEET, history_title(archives), HISTORY_COLUMNS,
-                    lambda row: not same_round(str(row[0]), w.round_name),  # this round's rows are replaced ...
-                    lambda row: ("round", str(row[0]), str(row[1])) if not same_round(str(row[0]), w.round_name)
-                    else ("this", str(row[1])), new,
-                    in_place=lambda row: round_before(w.round_name, str(row[0]), order))  # ... in round order
+                   lambda row: not same_round(str(row[0]), w.round_name),  # this round's rows are replaced ...
+                   lambda row: ("round", str(row[0]), str(row[1])) if not same_round(str(row[0]), w.round_name)
+                   else ("this", str(row[1])), new,
+                   in_place=lambda row: round_before(w.round_name, str(row[0]), order))  # ... in round order
 
 
 HISTORY_MAX_ROWS = 400_000  # 历次进展 rows the master keeps (11 columns: well within the 5 million cells a sheet

@@ -29,6 +29,7 @@ class MergeWrite:
 
 
 def as_date(value: object) -> object:
+    """A checked date ("YYYY-MM-DD") as a date, to be written as one; anything else as it is."""
     if isinstance(value, str):
         try:
             return dt.date.fromisoformat(value)  # checked dates arrive as YYYY-MM-DD
@@ -38,12 +39,13 @@ def as_date(value: object) -> object:
 
 
 def body_rows(sheet: SheetData | None) -> list[list[object]]:
+    """A log's rows below its header, those with something in column A."""
     return [row for row in (sheet.rows[HEADER_ROW:] if sheet else []) if row and row[0] not in (None, "")]
 
 
 def rebuild(old: SheetData | None, name: str, title: str, columns: list[tuple[str, str, float]],
-             keep: Callable[[list], bool], key: Callable[[list], tuple], new_rows: list[list],
-             in_place: Callable[[list], bool] | None = None) -> SheetData:
+            keep: Callable[[list], bool], key: Callable[[list], tuple], new_rows: list[list],
+            in_place: Callable[[list], bool] | None = None) -> SheetData:
     """One of the merge's log sheets again: the old rows `keep` accepts, then `new_rows`. What a coordinator added
     comes along: columns right of ours (their values follow a row by its `key`, so a note on a row of this round
     survives merging the round again), notes on rows (by key too) and column widths. With `in_place`, the new rows

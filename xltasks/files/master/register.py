@@ -56,8 +56,8 @@ def register_sheet(sheet: SheetData | None, reconciled: Reconciled, w: MergeWrit
     this_run = {key(row) for row in new}
     order = list(dict.fromkeys(str(row[1]) for row in body_rows(sheet)))
     return rebuild(sheet, REGISTER_SHEET, "报送记录（收到的每一个文件）", REGISTER_COLUMNS,
-                    lambda row: key(row) not in this_run, key, new,
-                    in_place=lambda row: round_before(w.round_name, str(row[1]), order))
+                   lambda row: key(row) not in this_run, key, new,
+                   in_place=lambda row: round_before(w.round_name, str(row[1]), order))
 
 
 def matrix_sheet(register: SheetData, owing: list[str], old: SheetData | None = None) -> SheetData:

@@ -28,7 +28,7 @@ def _one_line(text: str, chars: int) -> str:
 
 
 def summary_sheet(plan: list[TaskResult], missing: list[str], w: MergeWrite, rejected: list[str] = ()
-             ) -> tuple[SheetData, Layout]:
+                  ) -> tuple[SheetData, Layout]:
     """汇总统计: per lead unit the tasks by state and the completion rate, totals, a stacked bar chart by unit and
     state (a native Excel chart), and the overdue and missing lists; one A4 page."""
     counts: dict[str, dict[str, int]] = {}

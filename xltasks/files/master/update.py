@@ -141,8 +141,8 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
     old_store, sheets[STORE_SHEET] = sheets.get(STORE_SHEET), SheetData(STORE_SHEET, w.store, "veryHidden")
     sheets[STORE_SHEET].verbatim = unchanged_rows(old_store, sheets[STORE_SHEET], 1)  # below its header
     summary, summary_layout = summary_sheet(shown.plan, shown.reconciled.missing_units,
-                                       dataclasses.replace(w, round_name=shown.round_name, as_of=shown.as_of),
-                                       [u for u in w.owing if u in shown.reconciled.rejected_units])
+                                            dataclasses.replace(w, round_name=shown.round_name, as_of=shown.as_of),
+                                            [u for u in w.owing if u in shown.reconciled.rejected_units])
     layouts = {TASK_SHEET: task_layout(w.labels), UNIT_SHEET: layout_of(UNIT_COLUMNS),
                ROSTER_SHEET: layout_of(ROSTER_COLUMNS), FINDING_SHEET: layout_of(FINDING_COLUMNS),
                HELP_SHEET: HELP_LAYOUT, HISTORY_SHEET: layout_of(HISTORY_COLUMNS),

@@ -18,11 +18,11 @@ from xltasks.core.returns import (COOP_SHEET, CONTEXT_COLUMNS, FIRST_ROW, HEADER
                                   file_fingerprint, input_columns, meta_rows, row_fingerprint)
 from xltasks.core.schemas import load_schema
 from xltasks.files.returns.checks import (MISSING_FORMAT, WRONG_FORMAT, add_validations, conditional_rules,
-                                         mark_missing, mark_wrong, overdue_rule)
+                                          mark_missing, mark_wrong, overdue_rule)
 from xltasks.files.xlsx.safe_write import cell_text
 from xltasks.files.xlsx.text_size import row_height
 from xltasks.files.xlsx.xlsxwriter_kit import (BORDER, OPTIONS, Formats, LockedWorkbook, setup_print, write_cell,
-                                     write_header_row, write_title)
+                                               write_header_row, write_title)
 
 INPUT_COLOR, LOCKED_COLOR = "#FFF9E5", "#F2F2F2"  # pale yellow to fill in, grey for the task's locked details
 INPUT = {"bg_color": INPUT_COLOR, "pattern": 1, "locked": False}
