@@ -69,6 +69,7 @@ def history_sheet(sheet: SheetData | None, plan: list[TaskResult], w: MergeWrite
 
 
 HISTORY_MAX_ROWS = 400_000  # 历次进展 rows the master keeps (11 columns: well within the 5 million cells a sheet
+#                             may have to be read back, and Excel's 1,048,576 rows); older rounds move to an archive
 HISTORY_TITLE = "历次进展（每期每项任务一行）"
 
 
