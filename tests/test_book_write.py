@@ -1,4 +1,4 @@
-"""The master's cells are written as sheet XML by us (files/xlsx/sheet_xml.py), spliced into xlsxwriter's package:
+"""The master's cells are written as sheet XML by us (files/xlsx/cell_xml.py), spliced into xlsxwriter's package:
 byte for byte what xlsxwriter itself writes, except text shaped like rich-text XML, which only we escape."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from python_calamine import CalamineWorkbook
 
 from xltasks.files.xlsx.book_read import SheetData
 from xltasks.files.xlsx.book_write import write_book
+from xltasks.files.xlsx.cell_xml import Cells, splice
 from xltasks.files.xlsx.safe_write import cell_text
-from xltasks.files.xlsx.sheet_xml import Cells, splice
 
 TEXTS = ["推进中", "资金 & 人员 <到位>", "  前后有空格 ", "两行\n文字", "回车\r换行", "控制\x01字符", "字面 _x0041_ 转义",
          "非字符\ufffe", "表情😀", "超长" * 20000, "", "=SUM(A1:A3)", "+86", "-", "@某人", "\t制表"]

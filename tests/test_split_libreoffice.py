@@ -99,7 +99,7 @@ def test_the_generated_formulas_mean_what_they_say(soffice, tmp_path):
     from openpyxl import Workbook
 
     from xltasks.core.schemas import load_schema
-    from xltasks.files.returns.checks import conditional_rules, overdue_rule, validation_for
+    from xltasks.files.returns.data_validation import conditional_rules, overdue_rule, validation_for
 
     phone = load_schema("return-header")["properties"]["phone"]
     phones = [("0919-3188888", True), (13800000000, True), ("138 0000 0000", True), ("(029)8888-8888转801", True),

@@ -19,9 +19,9 @@ from xltasks.core.returns import safe_name_part
 from xltasks.core.status import round_before, round_end, same_round
 from xltasks.core.validation.model import ReturnReport
 from xltasks.core.validation.row_rules import ROWS_NOT_MERGED, no_longer_ours
-from xltasks.files.master.facts import shown_round
 from xltasks.files.master.history import Archive, archived_rounds, history_rounds, previous_texts
 from xltasks.files.master.logs import MergeWrite
+from xltasks.files.master.meta import shown_round
 from xltasks.files.master.read import read_master_whole
 from xltasks.files.master.register import earlier_rejected, last_contacts, received_before
 from xltasks.files.master.update import Shown, adopt_renamed_logs, update_master

@@ -2,6 +2,7 @@
 
 Once each, belonging to the unit, its locked task content unchanged, its cells checked (cell_rules.py), an overdue
 task given its problems; rows the master no longer gives the unit are named.
+The rules between one row's fields (已完成 needs 完成进度 100) are the schema's if/then, reported by cell_rules.py.
 """
 
 from __future__ import annotations

@@ -14,9 +14,9 @@ from pathlib import Path
 from xltasks.core.merge_plan import TaskResult
 from xltasks.core.returns import safe_name_part
 from xltasks.core.status import round_before, same_round
-from xltasks.files.master.facts import meta_list
 from xltasks.files.master.layout import HEADER_ROW, HISTORY_SHEET, META_SHEET
 from xltasks.files.master.logs import MergeWrite, as_date, body_rows, rebuild
+from xltasks.files.master.meta import meta_list
 from xltasks.files.master.write import layout_of
 from xltasks.files.xlsx.book_read import SheetData
 from xltasks.files.xlsx.book_write import write_book

@@ -15,10 +15,10 @@ from xltasks.core.grid import a1
 from xltasks.core.units import split_units
 from xltasks.files.master.layout import MASTER_FORMAT, META_SHEET, OUR_SHEETS, TASK_COLUMNS, TASK_SHEET, UNIT_SHEET
 from xltasks.files.sources.sniff import ExtentBudget, sniff
-from xltasks.files.xlsx.book_facts import defined_names, doc_properties
+from xltasks.files.xlsx.book_properties import defined_names, doc_properties
 from xltasks.files.xlsx.book_read import SheetData, read_book
 from xltasks.files.xlsx.safe_write import ILLEGAL_CHARACTERS_RE
-from xltasks.files.xlsx.sheet_parts import Extras, sheet_extras
+from xltasks.files.xlsx.sheet_extras import Extras, sheet_extras
 
 HEADERS = {key: header for key, header, _ in TASK_COLUMNS}
 REQUIRED = ("task_id", "content", "lead_units")

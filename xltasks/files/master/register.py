@@ -13,7 +13,7 @@ from xltasks.core.status import round_before, same_round
 from xltasks.files.master.layout import MATRIX_SHEET, REGISTER_SHEET
 from xltasks.files.master.logs import MergeWrite, body_rows, rebuild
 from xltasks.files.xlsx.book_read import SheetData
-from xltasks.files.xlsx.table_looks import Col, Layout
+from xltasks.files.xlsx.table_styles import Col, Layout
 
 
 REGISTER_COLUMNS = [("received", "汇总时间", 17), ("round", "期次", 12), ("unit", "单位", 16), ("outcome", "处理结果", 9),

@@ -6,7 +6,7 @@ from xltasks.core.merge_plan import TaskResult
 from xltasks.files.master.layout import HEADER_ROW, SUMMARY_SHEET
 from xltasks.files.master.logs import MergeWrite
 from xltasks.files.xlsx.book_read import SheetData
-from xltasks.files.xlsx.table_looks import NOTHING, Col, Layout, Plain
+from xltasks.files.xlsx.table_styles import NOTHING, Col, Layout, Plain
 
 
 STATUS_ORDER = ("done", "on_track", "due_soon", "overdue", "not_reported", "rejected")

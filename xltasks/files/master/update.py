@@ -19,7 +19,6 @@ from xltasks.core.answers import STORE_SHEET
 from xltasks.core.merge_plan import TaskResult
 from xltasks.core.reconcile import Reconciled
 from xltasks.core.status import same_round
-from xltasks.files.master.facts import meta_list, set_meta, shown_round
 from xltasks.files.master.history import (ARCHIVED_ROUNDS_KEY, ARCHIVES_KEY, HISTORY_COLUMNS, Archive,
                                           archive_history, archived_rounds, history_rounds, history_sheet,
                                           history_title)
@@ -27,6 +26,7 @@ from xltasks.files.master.layout import (FINDING_SHEET, HEADER_ROW, HELP_SHEET, 
                                          META_SHEET, OUR_SHEETS, REGISTER_SHEET, ROSTER_SHEET, SUMMARY_SHEET,
                                          TASK_COLUMNS, TASK_SHEET, UNIT_SHEET)
 from xltasks.files.master.logs import MergeWrite, as_date
+from xltasks.files.master.meta import meta_list, set_meta, shown_round
 from xltasks.files.master.read import BookInfo, header_columns
 from xltasks.files.master.register import MATRIX_LAYOUT, REGISTER_COLUMNS, matrix_sheet, register_sheet
 from xltasks.files.master.summary import summary_sheet

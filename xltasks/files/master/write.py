@@ -12,7 +12,7 @@ from xltasks.files.master.layout import (FINDING_SHEET, HELP_SHEET, HIDE_WHEN_EM
                                          META_SHEET, ROSTER_SHEET, TASK_COLUMNS, TASK_SHEET, UNIT_SHEET)
 from xltasks.files.xlsx.book_read import SheetData
 from xltasks.files.xlsx.book_write import write_book
-from xltasks.files.xlsx.table_looks import Col, Layout
+from xltasks.files.xlsx.table_styles import Col, Layout
 
 COLUMN_KINDS = {"state": "state", "due": "date", "done_date": "date", "reported_on": "date", "progress": "number", "number": "number",
                 "sub": "number", "lead_tasks": "number", "coop_tasks": "number", "as_of": "date", "errors": "number",

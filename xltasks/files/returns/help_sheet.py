@@ -7,8 +7,8 @@ import datetime as dt
 from xltasks.core.assignment import Assignment
 from xltasks.core.returns import COOP_SHEET, HEADER_SCHEMA, LEAD_SHEET, RESULT_SHEET, ROW_SCHEMA
 from xltasks.core.schemas import load_schema
+from xltasks.files.xlsx.row_heights import row_height
 from xltasks.files.xlsx.safe_write import cell_text
-from xltasks.files.xlsx.text_size import row_height
 from xltasks.files.xlsx.xlsxwriter_kit import BORDER, Formats, setup_print, write_cell, write_header_row, write_title
 
 WIDTHS = (14, 78, 8)

@@ -11,9 +11,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltasks.core.validation.model import ReturnReport
-from xltasks.files.xlsx.safe_write import cell_text
-from xltasks.files.xlsx.openpyxl_looks import (BODY_FONT, BORDER, WRAP_TOP, setup_print, write_header_row,
+from xltasks.files.xlsx.openpyxl_styles import (BODY_FONT, BORDER, WRAP_TOP, setup_print, write_header_row,
                                                write_title)
+from xltasks.files.xlsx.safe_write import cell_text
 
 SEVERITY = {"error": ("错误", "FFC7CE"), "warning": ("提示", "FFEB9C"), "info": ("信息", None)}
 LINK_FONT = Font(name=BODY_FONT.name, size=10, color="0563C1", underline="single")

@@ -17,10 +17,10 @@ from xltasks.core.returns import (COOP_SHEET, CONTEXT_COLUMNS, FIRST_ROW, HEADER
                                   RESULT_SHEET, RETURN_FORMAT, ROW_SCHEMA, Column,
                                   file_fingerprint, input_columns, meta_rows, row_fingerprint)
 from xltasks.core.schemas import load_schema
-from xltasks.files.returns.checks import (MISSING_FORMAT, WRONG_FORMAT, add_validations, conditional_rules,
+from xltasks.files.returns.data_validation import (MISSING_FORMAT, WRONG_FORMAT, add_validations, conditional_rules,
                                           mark_missing, mark_wrong, overdue_rule)
+from xltasks.files.xlsx.row_heights import row_height
 from xltasks.files.xlsx.safe_write import cell_text
-from xltasks.files.xlsx.text_size import row_height
 from xltasks.files.xlsx.xlsxwriter_kit import (BORDER, OPTIONS, Formats, LockedWorkbook, setup_print, write_cell,
                                                write_header_row, write_title)
 

@@ -1,6 +1,6 @@
 """Read a whole workbook so it can be written again: values, formulas, notes, column widths.
 
-Values from A1 through python-calamine; from the sheet XML (sheet_parts.py) what values alone would lose.
+Values from A1 through python-calamine; from the sheet XML (sheet_extras.py) what values alone would lose.
 
 The merge rewrites the master instead of loading and re-saving it with openpyxl (which costs 10x more at 10,000
 tasks, see benchmarks/merge_scale.py). What a coordinator adds by hand must come through that rewrite: their own
@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xltasks.files.xlsx.sheet_parts import Extras, sheet_extras
+from xltasks.files.xlsx.sheet_extras import Extras, sheet_extras
 
 
 @dataclass

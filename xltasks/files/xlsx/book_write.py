@@ -15,10 +15,10 @@ import io
 from pathlib import Path
 
 from xltasks.files.xlsx.book_read import SheetData
+from xltasks.files.xlsx.cell_xml import MAX_COLS, MAX_ROWS, Cells, SheetFull, splice
+from xltasks.files.xlsx.row_heights import row_height
 from xltasks.files.xlsx.safe_write import WriteRefused, cell_text
-from xltasks.files.xlsx.sheet_xml import MAX_COLS, MAX_ROWS, Cells, SheetFull, splice
-from xltasks.files.xlsx.table_looks import NOTHING, Layout, Plain, Styles, header_index, setup_print
-from xltasks.files.xlsx.text_size import row_height
+from xltasks.files.xlsx.table_styles import NOTHING, Layout, Plain, Styles, header_index, setup_print
 from xltasks.files.xlsx.verbatim import Verbatim, VerbatimMismatch
 
 

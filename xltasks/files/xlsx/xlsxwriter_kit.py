@@ -11,7 +11,7 @@ import datetime as dt
 import xlsxwriter
 import xlsxwriter.worksheet
 
-FONT = {"font_name": "宋体", "font_size": 10}  # on every Chinese Windows and in WPS (as openpyxl_looks.py)
+FONT = {"font_name": "宋体", "font_size": 10}  # on every Chinese Windows and in WPS (as openpyxl_styles.py)
 BORDER = {"border": 1, "border_color": "#808080"}
 # Text stays text; parts are assembled in memory (a temporary file per part cost a sixth of split's time).
 OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False, "in_memory": True}
@@ -75,7 +75,7 @@ def write_cell(ws, row: int, col: int, value: object, fmt=None) -> None:
 
 def setup_print(ws, *, title_row: int, landscape: bool = True, header_text: str = "") -> None:
     """A4 fitted one page wide, the 1-based `title_row` repeated on every page, page numbers in Chinese (as
-    files/xlsx/openpyxl_looks.py's setup_print does for openpyxl)."""
+    files/xlsx/openpyxl_styles.py's setup_print does for openpyxl)."""
     ws.set_paper(9)
     ws.set_landscape() if landscape else ws.set_portrait()
     ws.fit_to_pages(1, 0)

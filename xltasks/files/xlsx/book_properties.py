@@ -7,7 +7,7 @@ import html
 import re
 import zipfile
 
-from xltasks.files.xlsx.sheet_parts import SHEET_ENTRY, attributes
+from xltasks.files.xlsx.sheet_extras import SHEET_ENTRY, attributes
 
 
 _DEFINED_NAME = re.compile(r"<definedName\b([^>]*)>(.*?)</definedName>", re.S)

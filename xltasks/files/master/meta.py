@@ -1,4 +1,4 @@
-"""The facts a merge keeps in the master's _xltasks sheet: the round the master shows, one fact a row."""
+"""The master's metadata sheet (_xltasks): the facts a merge keeps there, one a row, such as the round it shows."""
 
 from __future__ import annotations
 
