@@ -30,7 +30,7 @@ class SheetData:
     arrays: dict[tuple[int, int], tuple[int, int, bool]] = field(default_factory=dict)  # anchor -> end, dynamic
     links: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> URL, or "internal:Sheet!A1"
     origin: tuple[str, str, int, int] | None = None  # (workbook, sheet part, its CRC-32 and size) it was read from
-    verbatim: object = None  # rows to copy from `origin` as they are (files.verbatim.Verbatim), set by the writer's caller
+    verbatim: object = None  # rows to copy from `origin` as they are (xlsx.verbatim.Verbatim), set by the writer's caller
 
 
 def read_book(path: Path, extras: dict[str, Extras] | None = None) -> list[SheetData]:

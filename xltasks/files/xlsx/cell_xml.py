@@ -149,7 +149,7 @@ class Cells:
         self.rows = (r, r) if self.rows is None else (self.rows[0], r)
 
     def copy(self, rows, last_col: int) -> None:
-        """`rows` (a files.verbatim.Verbatim) as the previous workbook's XML, their cell formats found again when
+        """`rows` (a files.xlsx.verbatim.Verbatim) as the previous workbook's XML, their cell formats found again when
         the package is spliced."""
         first, last = rows.first, rows.first + rows.rows - 1
         if last >= MAX_ROWS:

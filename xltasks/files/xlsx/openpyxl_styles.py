@@ -1,4 +1,4 @@
-"""Looks for the workbooks written with openpyxl (the validation report): fonts, fills, borders, print setup."""
+"""Styles for the workbooks written with openpyxl (the validation report): fonts, fills, borders, print, made once."""
 
 from __future__ import annotations
 
