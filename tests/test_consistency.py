@@ -19,17 +19,27 @@ def _layer(module: str) -> int | None:
     return LAYERS.get(parts[1]) if parts[0] == "xltasks" and len(parts) > 1 else None
 
 
+def _imports(path: Path, top_level: bool = False) -> list[tuple[str, list[str]]]:
+    """(module, the names taken from it) for each import in a file: all of them, or only the module's own
+    statements (those that run when it is loaded, not inside functions)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in tree.body if top_level else ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.append((node.module, [a.name for a in node.names]))
+        elif isinstance(node, ast.Import):
+            found += [(a.name, []) for a in node.names]
+    return found
+
+
 def test_imports_flow_one_way():
     offenders = []
     for path in (ROOT / "xltasks").rglob("*.py"):
         own = _layer("xltasks." + ".".join(path.relative_to(ROOT / "xltasks").with_suffix("").parts))
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else \
-                [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            for name in names:
-                target = _layer(name)
-                if own is not None and target is not None and target > own:
-                    offenders.append(f"{path.name} imports {name}")
+        for name, _ in _imports(path):
+            target = _layer(name)
+            if own is not None and target is not None and target > own:
+                offenders.append(f"{path.relative_to(ROOT)} imports {name}")
     assert offenders == []
 
 
@@ -38,10 +48,8 @@ def test_only_the_excel_view_imports_xlwings_and_the_web_server():
     for path in (ROOT / "xltasks").rglob("*.py"):
         if path.relative_to(ROOT / "xltasks").parts[0] == "excel":
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else \
-                [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            offenders += [f"{path.name} imports {n}" for n in names if n.split(".")[0] in ("xlwings", "fastapi", "uvicorn")]
+        offenders += [f"{path.relative_to(ROOT)} imports {name}" for name, _ in _imports(path)
+                      if name.split(".")[0] in ("xlwings", "fastapi", "uvicorn")]
     assert offenders == []
 
 
@@ -113,15 +121,11 @@ def _module_name(path: Path) -> str:
 
 
 def _module_imports(path: Path, modules: set[str]) -> set[str]:
-    """The xltasks modules a module imports when it is loaded: its top-level statements, not those in functions
-    (which run later, once everything is loaded). `from package import module` counts as that module."""
+    """The xltasks modules a module imports when it is loaded (imports in functions run later, once everything is
+    loaded). `from package import module` counts as that module."""
     found = set()
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("xltasks"):
-            found |= {f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
-                      for a in node.names}
-        elif isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name.startswith("xltasks")}
+    for module, names in _imports(path, top_level=True):
+        found |= {f"{module}.{n}" if f"{module}.{n}" in modules else module for n in names} or {module}
     return found & modules
 
 
