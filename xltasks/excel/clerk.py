@@ -8,12 +8,13 @@ import shutil
 from pathlib import Path
 
 from xltasks.core.findings import SourceError
-from xltasks.core.returns import COOP_SHEET, LEAD_SHEET, META_SHEET, RESULT_FIRST_ROW, RESULT_SHEET, return_file_name
+from xltasks.core.returns import (COOP_SHEET, LEAD_SHEET, META_SHEET, RESULT_FIRST_ROW, RESULT_HINT, RESULT_SHEET,
+                                  return_file_name)
 from xltasks.core.validation.check import validate_return
 from xltasks.core.validation.model import ReturnData, ReturnReport
 from xltasks.core.validation.workbook_rules import checked_meta
 from xltasks.excel.book import alert, return_data, sheet_names, sheet_rows, short, write_rows
-from xltasks.excel.marks import MARK_COLORS, Fill, issued_colors, marks_for, rectangles
+from xltasks.excel.marks import MARK_COLORS, Fill, issued_colors, marks_for, record_text, recorded_cells, rectangles
 from xltasks.excel.saved import differs_from_file, file_sheets
 from xltasks.files.returns.annotate import SEVERITY_LABEL
 
@@ -35,11 +36,31 @@ def _issued(data: ReturnData, meta: dict | None) -> dict[tuple[str, str], str]:
     return issued_colors(meta, headers, {name: len(rows) for name, rows in data.sheets.items()})
 
 
-def _listed_marks(book) -> tuple[list[tuple[str, str]], int]:
-    """The cells the last 校验本表 marked (columns 工作表, 单元格 of 校验结果) and that sheet's last used row."""
-    rows = sheet_rows(book, RESULT_SHEET)
-    listed = [(str(r[1]), str(r[2])) for r in rows[RESULT_FIRST_ROW - 1:] if len(r) > 2 and r[1] and r[2]]
-    return listed, len(rows)
+RECORD_CELL = "A2"  # 校验结果's second row: the hint as issued, the record of the marks after a 校验本表
+
+
+def _painted_before(results: list[list], issued: dict[tuple[str, str], str]) -> tuple[set[tuple[str, str]], str]:
+    """The cells the last 校验本表 painted, found from 校验结果's rows, and how: "record" (the line it left in A2),
+    "list" (A2 is still the hint: nothing recorded, as issued, after 清除标记, or checked by a version that kept no
+    record, whose marks are the listed cells), "none-known" (A2 changed by hand: every issued cell, so that no mark
+    can stay, at the cost of the clerk's own fills)."""
+    line = results[1][0] if len(results) > 1 and results[1] else None
+    recorded = recorded_cells(line, issued)
+    if recorded is not None:
+        return recorded, "record"
+    if str(line or "").strip() == RESULT_HINT:
+        listed = {(str(r[1]), str(r[2])) for r in results[RESULT_FIRST_ROW - 1:] if len(r) > 2 and r[1] and r[2]}
+        return listed & issued.keys(), "list"
+    return set(issued), "none-known"
+
+
+def _restore(book, cells: set[tuple[str, str]], issued: dict[tuple[str, str], str]) -> None:
+    """The cells back to the fills they were issued with (a few rectangles)."""
+    _paint(book, rectangles({place: issued[place] for place in cells}))
+
+
+def _write_record(book, text: str) -> None:
+    book.sheets[RESULT_SHEET].range(RECORD_CELL).value = text
 
 
 def _paint(book, fills: list[Fill]) -> None:
@@ -71,15 +92,18 @@ def validate_return_book(book, today: dt.date | None = None) -> str:
         alert(book, text, ALERT_TITLE, critical=bool(errors))
         return text
     issued = _issued(data, meta)
-    _, last_row = _listed_marks(book)
+    results = sheet_rows(book, RESULT_SHEET)
+    before, _ = _painted_before(results, issued)
     marks = marks_for(shown, issued)
-    # every issued fill first (a column a rectangle), so no earlier mark survives, even if the clerk has sorted or
-    # deleted the 校验结果 rows that listed it; then this check's marks over them (actions apply in order)
-    _paint(book, rectangles(issued))
-    _paint(book, rectangles(marks))
+    # the cells the last check painted go back to their issued fills (even if the clerk has sorted or deleted the
+    # 校验结果 rows that listed them), then this check's marks; every other fill is the clerk's and stays
+    _restore(book, before - marks.keys(), issued)
+    fills = rectangles(marks)
+    _paint(book, fills)
     lines = [[SEVERITY_LABEL[f.severity], f.sheet or "", f.cell or "", f.field or "", short(f.message, 1000)]
              for f in shown]
-    write_rows(book, RESULT_SHEET, RESULT_FIRST_ROW, lines, clear_to=last_row)
+    write_rows(book, RESULT_SHEET, RESULT_FIRST_ROW, lines, clear_to=len(results))
+    _write_record(book, record_text(fills) or RESULT_HINT)
     if errors:
         book.sheets[RESULT_SHEET].activate()
         text = f"共{errors}处需修改，已标红；详见「{RESULT_SHEET}」表。" + (f"另有{warnings}条提示。" if warnings else "")
@@ -111,17 +135,24 @@ def _listed(shown: list, errors: int) -> str:
 
 
 def clear_marks_book(book) -> str:
-    """清除标记: the fills 校验本表 set go back to those issued and 校验结果 is emptied; no typed value changes."""
+    """清除标记: the fills 校验本表 set (its record says which) go back to those issued, 校验结果 is emptied and shows
+    its hint again; no typed value changes, and no fill the check did not set."""
     data = return_data(book)
     meta = _meta(data)
     if RESULT_SHEET not in sheet_names(book) or meta is None:  # someone else's 校验结果 sheet is not ours to empty
         text = "当前工作簿不是 xltasks 下发的报送表（或是旧版），没有「校验本表」的标记可清除。"
         alert(book, text, ALERT_TITLE)
         return text
-    listed, last_row = _listed_marks(book)
-    _paint(book, rectangles(_issued(data, meta)))  # all issued fills: also marks whose 校验结果 row was deleted
-    write_rows(book, RESULT_SHEET, RESULT_FIRST_ROW, [], clear_to=last_row)
-    text = f"已清除{len(set(listed))}处标记。" if listed else "没有需要清除的标记。"
+    issued = _issued(data, meta)
+    results = sheet_rows(book, RESULT_SHEET)
+    before, known = _painted_before(results, issued)
+    _restore(book, before, issued)
+    write_rows(book, RESULT_SHEET, RESULT_FIRST_ROW, [], clear_to=len(results))
+    _write_record(book, RESULT_HINT)
+    if known == "none-known":
+        text = f"「{RESULT_SHEET}」表第2行的标色记录已被改动，已把任务行和表头的底色全部恢复为下发时的颜色。"
+    else:
+        text = f"已清除{len(before)}处标记。" if before else "没有需要清除的标记。"
     alert(book, text, ALERT_TITLE)
     return text
 

@@ -7,6 +7,7 @@ of columns on consecutive rows), one fill action each, never one action per cell
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from xltasks.core.findings import Finding
@@ -115,3 +116,78 @@ def marks_for(findings: list[Finding], issued: dict[tuple[str, str], str]) -> di
         if f.severity in MARK_COLORS and place in issued and marks.get(place) != MARK_COLORS["error"]:
             marks[place] = MARK_COLORS[f.severity]
     return marks
+
+
+# The record 校验本表 leaves of what it painted, one line a clerk can read (校验结果 A2). The clients send values
+# only, never fills, so this line is all a later press knows: 清除标记 and the next 校验本表 restore these cells
+# alone, and every other fill (a clerk's own highlight) stays as the clerk left it.
+RECORD_HEAD = "已标色单元格："
+RECORD_TAIL = "（「清除标记」按此恢复原色）"
+CELL_CHARS = 32_767  # Excel's limit for a cell's text
+_RANGE = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})(?::([A-Z]{1,3})([1-9][0-9]{0,6}))?")
+_PART = re.compile(r"「([^」]+)」(.+)")
+
+
+def _ref(f: Fill) -> str:
+    corner = a1(f.top, f.left)
+    return corner if (f.top, f.left) == (f.bottom, f.right) else f"{corner}:{a1(f.bottom, f.right)}"
+
+
+def _record(by_sheet: dict[str, list[Fill]]) -> str:
+    return RECORD_HEAD + "；".join(f"「{sheet}」" + "、".join(_ref(f) for f in fills)
+                                   for sheet, fills in by_sheet.items()) + RECORD_TAIL
+
+
+def record_text(fills: list[Fill]) -> str:
+    """The record of the cells `fills` paint, "" for none. Past Excel's cell limit each sheet's marks are given as
+    the one range around them: restoring that range still takes every mark off, at the cost of fills inside it."""
+    by_sheet: dict[str, list[Fill]] = {}
+    for f in sorted(fills, key=lambda f: (f.sheet, f.top, f.left)):
+        by_sheet.setdefault(f.sheet, []).append(f)
+    if not by_sheet:
+        return ""
+    text = _record(by_sheet)
+    if len(text) <= CELL_CHARS:
+        return text
+    return _record({sheet: [Fill(sheet, min(f.top for f in fs), min(f.left for f in fs), max(f.bottom for f in fs),
+                                 max(f.right for f in fs), "")] for sheet, fs in by_sheet.items()})
+
+
+def _column(letters: str) -> int:
+    return _position(letters + "1")[1]
+
+
+def recorded_cells(text: object, issued: dict[tuple[str, str], str]) -> set[tuple[str, str]] | None:
+    """The issued cells inside the ranges a record lists; None when `text` is no record of ours (edited, cut
+    short, naming a sheet that holds no issued cell). A record's ranges are taken within the issued cells only,
+    whatever their size, so an edited "A1:XFD1048576" costs no more than the sheet's task rows."""
+    text = str(text or "").strip()
+    if not (text.startswith(RECORD_HEAD) and text.endswith(RECORD_TAIL)):
+        return None
+    by_sheet: dict[str, list[tuple[int, int]]] = {}
+    for sheet, ref in issued:
+        by_sheet.setdefault(sheet, []).append(_position(ref))
+    cells: set[tuple[str, str]] = set()
+    budget = 4 * len(issued) + 10_000  # past this (many overlapping ranges typed in), every issued cell
+    for part in text[len(RECORD_HEAD):-len(RECORD_TAIL)].split("；"):
+        found = _PART.fullmatch(part.strip())
+        if not found or found.group(1) not in by_sheet:
+            return None
+        sheet, placed = found.group(1), by_sheet[found.group(1)]
+        for ref in found.group(2).split("、"):
+            corners = _RANGE.fullmatch(ref.strip())
+            if not corners:
+                return None
+            left, top = _column(corners.group(1)), int(corners.group(2))
+            right, bottom = (_column(corners.group(3)), int(corners.group(4))) if corners.group(3) else (left, top)
+            top, bottom, left, right = min(top, bottom), max(top, bottom), min(left, right), max(left, right)
+            area = (bottom - top + 1) * (right - left + 1)
+            budget -= min(area, len(placed))
+            if budget < 0:
+                return set(issued)
+            if area <= len(placed):
+                cells |= {(sheet, a1(r, c)) for r in range(top, bottom + 1) for c in range(left, right + 1)
+                          if (sheet, a1(r, c)) in issued}
+            else:
+                cells |= {(sheet, a1(r, c)) for r, c in placed if top <= r <= bottom and left <= c <= right}
+    return cells
