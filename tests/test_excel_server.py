@@ -25,7 +25,8 @@ from xltasks.actions.split import split
 from xltasks.core.returns import LEAD_SHEET
 from xltasks.excel.coordinator import NEEDED_SHEETS
 
-TOKEN = "s3cret-token-for-tests-0123456789"
+TOKEN = "s3cret-token-for-tests-0123456789"               # the clerks'
+COORDINATOR = "coordinator-s3cret-for-tests-9876543210"  # the coordinator's
 MASTER = ROOT / "workbooks" / "masters" / "tongchuan-master.xlsx"
 TODAY = dt.date.today()
 
@@ -60,6 +61,7 @@ def office(tmp_path_factory) -> Path:
     shutil.copy(MASTER, root / "总台账.xlsx")
     (root / "报送表").mkdir()
     (root / "token.txt").write_text(TOKEN + "\n", encoding="utf-8")
+    (root / "coordinator.txt").write_text(COORDINATOR + "\n", encoding="utf-8")
     (root / "programmes.toml").write_text(
         f'[[programme]]\nmaster = "{root / "总台账.xlsx"}"\ninbox = "{root / "报送表"}"\noutbox = "{root / "下发表"}"\n',
         encoding="utf-8")
@@ -68,7 +70,8 @@ def office(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(office):
-    proc, url = start("--token-file", str(office / "token.txt"), "--programmes", str(office / "programmes.toml"))
+    proc, url = start("--token-file", str(office / "token.txt"), "--coordinator-token-file",
+                      str(office / "coordinator.txt"), "--programmes", str(office / "programmes.toml"))
     yield url
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=20) == 0, proc.stderr.read()  # stops cleanly
@@ -143,6 +146,7 @@ def test_twenty_clerks_at_once(server, bad_return):
 def test_the_coordinators_buttons_work_on_the_servers_folders(server, office, tmp_path):
     master = office / "总台账.xlsx"
     body = lambda: payload(master, "VBA", include=list(NEEDED_SHEETS))  # noqa: E731
+    post = lambda url, script, body: globals()["post"](url, script, body, token=COORDINATOR)  # noqa: E731
     first = apply(master, post(server, "split_round", body()).json()["actions"])
     assert "写入按钮设置" in first.alerts[0]
     wb = load_workbook(master)

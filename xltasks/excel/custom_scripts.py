@@ -16,7 +16,7 @@ from xlwings.server import script
 
 from xltasks.excel.book import alert
 from xltasks.excel.programmes import Programme, load_programmes
-from xltasks.excel.server import SCRIPTS, Refused, press
+from xltasks.excel.scripts import SCRIPTS, Refused, press
 
 __all__ = list(SCRIPTS)
 
