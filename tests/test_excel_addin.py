@@ -80,8 +80,7 @@ def test_the_addin_carries_the_ribbon_and_the_runpython_module(tmp_path):
     assert len(actions) == 7 and subs(source) == actions
     from xltasks.excel import buttons
 
-    targets = re.findall(r'^    If Trusted\(\) Then RunPython SAFE_PATH & "import xltasks\.excel\.buttons as b; b\.(\w+)\(\)"\r?$',
-                         source, re.M)
+    targets = re.findall(r'^    Python "import xltasks\.excel\.buttons as b; b\.(\w+)\(\)"\r?$', source, re.M)
     assert len(targets) == len(actions)
     assert [t for t in targets if not callable(getattr(buttons, t, None))] == []
 
@@ -96,9 +95,70 @@ def test_remote_addin_carries_the_server_module_with_its_address(tmp_path):
     assert subs(source) == [b.get("onAction") for b in ribbon.iter(f"{UI}button")]
     from xltasks.excel.server import SCRIPTS
 
-    scripts = re.findall(r'^    If Trusted\(\) Then RunServerPython ServerUrl\(\) & "/xlwings/custom-scripts-call/(\w+)"',
-                         source, re.M)
+    scripts = re.findall(r'^    (?:If SavedFirst\(\) Then )?Server "(\w+)"', source, re.M)
     assert len(scripts) == 7 and [s for s in scripts if s not in SCRIPTS] == []
+
+
+def dir_records(vba: bytes) -> list[tuple[int, bytes]]:
+    """The records of a project's dir stream (MS-OVBA 2.3.4.2), read with olefile and olevba's decompression."""
+    ole = olefile.OleFileIO(io.BytesIO(vba))
+    data = bytes(decompress_stream(bytearray(ole.openstream("VBA/dir").read())))
+    records, at = [], 0
+    while at < len(data):
+        record_id, size = struct.unpack_from("<HI", data, at)
+        size = 6 if record_id == 0x09 else size  # PROJECTVERSION: its size field says 4, its data is 6 bytes
+        records.append((record_id, data[at + 6:at + 6 + size]))
+        at += 6 + size
+    return records
+
+
+def references(vba: bytes) -> list[tuple[str, int, str]]:
+    """(name, kind: 0x0D registered library, 0x0E project, 0x2F control, libid) of each reference."""
+    out, name = [], ""
+    for record_id, data in dir_records(vba):
+        if record_id == 0x16:
+            name = data.decode("cp936", "replace")
+        elif record_id in (0x0D, 0x0E, 0x2F):
+            size = struct.unpack_from("<I", data)[0]
+            out.append((name, record_id, data[4:4 + size].decode("cp936", "replace")))
+    return out
+
+
+def test_the_project_references_no_xlwings_project(tmp_path):
+    """A project reference to xlwings.xlam goes MISSING when that add-in is not where the record points, and Excel
+    then compiles no button at all: xlwings is called by name instead, and only Office's libraries stay."""
+    quickstart = zipfile.ZipFile(XLWINGS / "quickstart.xlsm").read("xl/vbaProject.bin")
+    assert any(kind == 0x0E and "xlwings" in libid.lower() for _, kind, libid in references(quickstart))  # found
+    for args in ([], ["--remote", URL], ["--clerk"], ["--remote", URL, "--clerk"]):
+        vba = zipfile.ZipFile(build(tmp_path, *args)).read("xl/vbaProject.bin")
+        refs = references(vba)
+        assert [(name, kind) for name, kind, _ in refs] == [("stdole", 0x0D), ("Office", 0x0D)], args
+        assert refs[1][2].startswith("*\\G{2DF8D04C-5BFA-101B-BDE5-00AA0044DE52}")  # IRibbonControl's library
+        raw = bytes(decompress_stream(bytearray(olefile.OleFileIO(io.BytesIO(vba)).openstream("VBA/dir").read())))
+        assert b"xlwings" not in raw.lower() and "xlwings".encode("utf-16-le") not in raw.lower(), args
+
+
+def test_a_clerk_addin_holds_the_fill_group_alone(tmp_path):
+    """A clerk's PC gets no coordinator button, so it never needs the coordinator token (AUTH holds the clerk's)."""
+    full = ET.fromstring((MACROS / "customUI14.xml").read_bytes())
+    fill = [b.get("onAction") for g in full.iter(f"{UI}group") if g.get("label") == "填报" for b in g.iter(f"{UI}button")]
+    for args, module in (([], "XltasksButtons"), (["--remote", URL], "XltasksRemote")):
+        out = build(tmp_path, *args, "--clerk")
+        with zipfile.ZipFile(out) as package:
+            ribbon = package.read("customUI/customUI14.xml")
+            assert "仅填报" in package.read("docProps/core.xml").decode("utf-8")
+        groups = [g.get("label") for g in ET.fromstring(ribbon).iter(f"{UI}group")]
+        actions = [b.get("onAction") for b in ET.fromstring(ribbon).iter(f"{UI}button")]
+        assert groups == ["填报"] and actions == fill == ["ValidateReturn", "ClearMarks", "ExportReturn"]
+        source = vba_modules(out)[module]
+        assert subs(source) == fill
+        assert not re.search(r"split_round|validate_folder|merge_folder|refresh_stats|xl_split|xl_merge", source)
+        assert set(vba_modules(out)) == {"Sheet1", "ThisWorkbook", module}
+        whole = bas(f"{module}.bas").replace(URL_LINE, f'Private Const DEFAULT_URL As String = "{URL}"')
+        kept = source.splitlines()
+        assert all(line in whole.splitlines() for line in kept)  # nothing but whole subs taken out
+    assert 'Setting("AUTH")' in source  # the remote module still sends the AUTH setting: the clerk token there
+    assert build(tmp_path).read_bytes() != build(tmp_path, "--clerk").read_bytes()
 
 
 def test_libreoffice_reads_the_vba_project_as_our_text(tmp_path, soffice):

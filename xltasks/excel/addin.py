@@ -10,13 +10,14 @@ of xlwings' own add-in (source only, no p-code), and cfb.py its OLE container.
 
 The add-in holds one module: XltasksButtons (RunPython, Python on this PC) or, built with --remote URL,
 XltasksRemote (RunServerPython to `xltasks serve`). Both define the same subs, the ribbon's callbacks, so one
-project cannot hold both. RunPython, RunServerPython and GetConfig are the xlwings add-in's, through a reference
-to the xlwings project; Excel binds it to the open xlwings.xlam, as it does for xlwings' quickstart.xlsm.
+project cannot hold both. RunPython, RunServerPython and GetConfig are the xlwings add-in's, called by name
+(Application.Run "'xlwings.xlam'!RunPython"): the project references no other project, so a missing xlwings add-in
+is a message of ours, never a MISSING reference that stops every button from compiling. With --clerk the add-in
+holds only the 填报 group and its subs: a clerk's PC then has no coordinator button to hold a coordinator token for.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import zipfile
 from importlib import resources
@@ -29,13 +30,12 @@ RIBBON = "customUI14.xml"
 LOCAL_MODULE, REMOTE_MODULE = "XltasksButtons", "XltasksRemote"
 URL_LINE = 'Private Const DEFAULT_URL As String = ""'  # in XltasksRemote.bas; --remote writes the address here
 PROJECT_NAME, PROJECT_ID = "xltasks", "{3F6C2B1E-9A4D-4E8B-B7C5-2D1A0E6F9C43}"  # fixed: the same sources, the same file
-REFERENCES = [
+REFERENCES = [  # no xlwings project: it is called by name, see the module's docstring
     Reference("stdole", r"*\G{00020430-0000-0000-C000-000000000046}#2.0#0#C:\Windows\System32\stdole2.tlb"
                         "#OLE Automation"),
     Reference("Office", r"*\G{2DF8D04C-5BFA-101B-BDE5-00AA0044DE52}#2.0#0#C:\Program Files\Common Files"
                         r"\Microsoft Shared\OFFICE16\MSO.DLL#Microsoft Office 16.0 Object Library"),  # IRibbonControl
 ]
-DEFAULT_APPDATA = r"C:\Users\Default\AppData\Roaming\Microsoft"
 UI_RELATIONSHIP = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
 # scheme://host[:port][/path] in plain ASCII: the buttons append "/xlwings/custom-scripts-call/NAME" to it, so a
 # query or fragment would swallow the button's name, and the VBA line must stay within VBA's 1,023 characters.
@@ -52,12 +52,17 @@ def macro_text(name: str) -> str:
     return resources.files("xltasks.macros").joinpath(name).read_bytes().decode("gbk")
 
 
-def xlwings_reference() -> Reference:
-    """The xlwings add-in's project where `xlwings addin install` puts it (this user's XLSTART when built on
-    Windows), and beside our add-in, which goes in the same folder."""
-    appdata = os.environ.get("APPDATA") if os.name == "nt" else None
-    where = Path(appdata) / "Microsoft" if appdata else DEFAULT_APPDATA
-    return Reference("xlwings", rf"*\C{where}\Excel\XLSTART\xlwings.xlam", relative=r"*\Cxlwings.xlam")
+def clerk_only(ribbon: str, source: str) -> tuple[str, str]:
+    """The ribbon without its 汇总 group, and the module without that group's subs (a clerk add-in)."""
+    group = re.search(r'\n *<group id="grpMerge".*?</group>', ribbon, re.S)
+    if group is None:
+        raise RuntimeError(f"macros/{RIBBON} must hold the group grpMerge")
+    for action in re.findall(r'onAction="(\w+)"', group[0]):
+        sub = re.compile(rf"^Sub {action}\(control As IRibbonControl\)\r\n.*?^End Sub\r\n(\r\n)?", re.M | re.S)
+        source, found = sub.subn("", source)
+        if found != 1:
+            raise RuntimeError(f"the module must hold the sub {action} once")
+    return ribbon.replace(group[0], ""), source
 
 
 def module_source(remote: str | None) -> tuple[str, str]:
@@ -73,16 +78,21 @@ def module_source(remote: str | None) -> tuple[str, str]:
     return REMOTE_MODULE, text.replace(URL_LINE, URL_LINE.replace('""', f'"{url}"'))
 
 
-def build_addin(output: Path, remote: str | None = None) -> Path:
-    """Write the add-in to `output` (replaced if it exists, through a temporary file beside it)."""
+def build_addin(output: Path, remote: str | None = None, clerk: bool = False) -> Path:
+    """Write the add-in to `output` (replaced if it exists, through a temporary file beside it); with `clerk`,
+    the 填报 group alone."""
     if output.suffix.lower() != ".xlam":
         raise AddinError(f"加载项必须保存为 .xlam 文件，当前为“{output.name}”。")
     if not output.parent.is_dir():
         raise AddinError(f"“{output.parent}”不是已有的文件夹，请先建好文件夹或换一个位置。")
     module, source = module_source(remote)
-    project = vba_project(PROJECT_NAME, PROJECT_ID, {module: source}, REFERENCES + [xlwings_reference()])
-    route = f"方式二：服务器 {remote}" if remote else "方式一：本机 Python"
-    parts = _package(project, resources.files("xltasks.macros").joinpath(RIBBON).read_bytes(), route)
+    ribbon = resources.files("xltasks.macros").joinpath(RIBBON).read_bytes()
+    if clerk:
+        text, source = clerk_only(ribbon.decode("utf-8"), source)
+        ribbon = text.encode("utf-8")
+    project = vba_project(PROJECT_NAME, PROJECT_ID, {module: source}, REFERENCES)
+    route = (f"方式二：服务器 {remote}" if remote else "方式一：本机 Python") + ("，仅填报" if clerk else "")
+    parts = _package(project, ribbon, route)
 
     def save(temp: Path) -> None:
         with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as zf:
