@@ -278,7 +278,7 @@ def test_the_coordinators_round_from_the_ribbon(tmp_path, programme, client):
 def test_a_master_with_unsaved_changes_is_not_used(tmp_path):
     master = Path(shutil.copy(MASTERS["yanta"], tmp_path / "总台账.xlsx"))
     click(master, buttons.xl_split_round)  # the settings rows
-    book = book_from(typed_not_saved(payload(master, include=list(NEEDED_SHEETS), name=str(master)), "任务清单", "C5"))
+    book = book_from(typed_not_saved(payload(master, include=list(NEEDED_SHEETS), name=str(master)), "使用说明", "B5"))
     book.set_mock_caller()
     buttons.xl_merge_folder()
     assert "未保存" in actions_of(book)[-1]["args"][0]
@@ -288,6 +288,9 @@ def test_old_office_js_sends_dates_as_serial_numbers(tmp_path):
     """Excel before ExcelApi 1.12 sends a date cell as its serial: the master is still seen as saved."""
     master = Path(shutil.copy(MASTERS["tongchuan"], tmp_path / "总台账.xlsx"))
     click(master, buttons.xl_split_round)  # the settings rows
+    wb = load_workbook(master)
+    wb["使用说明"].append(["下次报送截止", dt.datetime(2026, 12, 5)])  # a date among the rows the request carries
+    wb.save(master)
     data = json.loads(payload(master, "Office.js", include=list(NEEDED_SHEETS), name=str(master)))
     serials = 0
     for sheet in data["sheets"]:

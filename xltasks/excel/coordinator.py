@@ -18,15 +18,18 @@ from xltasks.core.config import Config, parse_config
 from xltasks.core.findings import SourceError
 from xltasks.excel.book import alert, sheet_names, sheet_rows, short, write_rows
 from xltasks.excel.saved import differs_from_file
-from xltasks.files.master.layout import HELP_SHEET, MASTER_FORMAT, META_SHEET, TASK_SHEET
+from xltasks.files.master.layout import HELP_SHEET, MASTER_FORMAT, META_SHEET
 from xltasks.files.xlsx.safe_write import WriteRefused
 
 ALERT_TITLE = "xltasks 总台账"
 SETTINGS = (("round", "本期期次"), ("inbox", "报送表文件夹"), ("outbox", "下发表文件夹"))
 SUMMARY_SHEET = "校验汇总"
 SUMMARY_HEADERS = ["文件", "单位", "期次", "结果", "错误", "提示", "第一处问题"]
-# What a coordinator's request must carry; 历次进展 and the answer store can pass VBA's 32,767-row limit.
-NEEDED_SHEETS = (TASK_SHEET, HELP_SHEET, META_SHEET)
+# What a coordinator's request carries: the settings and the metadata sheet, a few dozen rows each. VBA's payload
+# overflows past 32,767 rows of a sheet, which 任务清单, 历次进展 and the answer store of a large master pass. Unsaved
+# edits are caught by the VBA client (Workbook.Saved) before it sends; a write of the file since the window was
+# opened, by _xltasks, whose digest of the master's values every merge renews (files/master/meta.py).
+NEEDED_SHEETS = (HELP_SHEET, META_SHEET)
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,8 @@ def _round_text(value: object, example: str) -> str:
 def _check_saved(book, place: Place) -> None:
     if not place.master.is_file():
         raise NotReady(f"找不到总台账文件“{place.master}”。请先保存总台账。")
-    # A request carries only the sheets it needs; through COM every sheet is compared, since 汇总报送 closes the
-    # window before writing its file (only 校验汇总, rebuilt by 批量校验, may differ).
+    # A request carries only NEEDED_SHEETS; through COM every sheet is compared, since 汇总报送 closes the window
+    # before writing its file (only 校验汇总, rebuilt by 批量校验, may differ).
     names = [n for n in sheet_names(book) if n != SUMMARY_SHEET] if place.reopen else NEEDED_SHEETS
     open_sheets = {name: sheet_rows(book, name) for name in names if name in sheet_names(book)}
     try:

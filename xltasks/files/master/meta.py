@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from xltasks.files.master.layout import META_SHEET
 from xltasks.files.xlsx.book_read import SheetData
@@ -20,6 +21,36 @@ def shown_round(book: list[SheetData]) -> tuple[str, dt.date | None] | None:
     except ValueError:
         day = None
     return name, day
+
+
+WRITTEN_KEY = "written_digest"
+
+
+def written_digest(book: list[SheetData]) -> str:
+    """A digest of every sheet's values but the metadata sheet's: kept in _xltasks at every merge, so a window
+    opened before a write shows another _xltasks than the file (the buttons send _xltasks, not 任务清单, whose
+    100,000 rows VBA cannot send). Values as they read back (0 and 0.0, 16 digits, empty and None alike), so the
+    same merge again writes the same bytes and is found unchanged."""
+    digest = hashlib.sha256()
+    for sheet in book:
+        if sheet.name != META_SHEET:
+            digest.update(repr((sheet.name, [_trimmed(row) for row in sheet.rows])).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]
+
+
+def _trimmed(row: list) -> list:
+    cells = [_canonical(v) for v in row]
+    while cells and cells[-1] is None:
+        cells.pop()
+    return cells
+
+
+def _canonical(value: object) -> object:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+    return f"{value:.16G}"  # as the writer writes a number (files/xlsx/cell_xml.py)
 
 
 def set_meta(meta: SheetData, key: str, value: str) -> None:

@@ -26,7 +26,7 @@ from xltasks.files.master.layout import (FINDING_SHEET, HEADER_ROW, HELP_SHEET, 
                                          META_SHEET, OUR_SHEETS, REGISTER_SHEET, ROSTER_SHEET, SUMMARY_SHEET,
                                          TASK_COLUMNS, TASK_SHEET, UNIT_SHEET)
 from xltasks.files.master.logs import MergeWrite, as_date
-from xltasks.files.master.meta import meta_list, set_meta, shown_round
+from xltasks.files.master.meta import WRITTEN_KEY, meta_list, set_meta, shown_round, written_digest
 from xltasks.files.master.read import BookInfo, header_columns
 from xltasks.files.master.register import MATRIX_LAYOUT, REGISTER_COLUMNS, matrix_sheet, register_sheet
 from xltasks.files.master.summary import summary_sheet
@@ -151,6 +151,8 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
                                              if name != SUMMARY_SHEET]
     for name, theirs in (renamed or {}).items():
         sheets[name].name = theirs
+    if META_SHEET in sheets:  # last, over every value written: a window opened before this write shows another
+        set_meta(sheets[META_SHEET], WRITTEN_KEY, written_digest([sheet for sheet, _ in ordered]))
     info = info or BookInfo()
     try:
         write_book(target, ordered, w.colors, macros=macros, names=info.names, properties=info.properties)
