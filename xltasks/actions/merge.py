@@ -128,6 +128,11 @@ def _shown_round(sheets, round_name: str, book, shares, stored, config: Config, 
                                          previous_texts(sheets, name)), reconciled)
 
 
+def _was_read(report: ReturnReport) -> bool:
+    """Whether the file's content was read: not skipped by its name, not refused before or while reading."""
+    return not any(f.code.startswith("source.") or f.code == "file.skipped" for f in report.findings)
+
+
 class NothingToMerge(Exception):
     """No return file at all under the given paths: the command has nothing to work on."""
 
@@ -165,7 +170,8 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
         warnings.append(finding("merge.round-no-date", path=str(master), round=round_name, detail=as_of.isoformat()))
     for _, report, mtime in stored:
         mtimes.setdefault(report.path, mtime)
-    sha = {r.path: sha256_of(Path(r.path)) for r in checked.files if Path(r.path).is_file()}
+    # only files that were read: one refused unopened (60 GB, a pipe) or while reading would be read whole here
+    sha = {r.path: sha256_of(Path(r.path)) for r in checked.files if _was_read(r) and Path(r.path).is_file()}
     seen = received_before(sheets, round_name)
     owing = _owing(shares, checked.files, stored, round_name)
     reconciled = reconcile(checked.files, round_name, owing, mtimes, earlier_returns(stored, round_name),

@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from xltasks.core.assignment import assign
 from xltasks.core.findings import SourceError, finding
@@ -17,6 +18,7 @@ from xltasks.core.validation.check import validate_return
 from xltasks.core.validation.model import Expectation, ReturnReport
 from xltasks.files.master.read import MasterBook, read_master
 from xltasks.files.returns.read import read_return
+from xltasks.files.sources.sniff import entry_refusal, leads_out
 
 SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 
@@ -48,19 +50,52 @@ def _skip_reason(path: Path) -> str:
     return ""
 
 
-def find_returns(paths: list[Path], besides: Path | None = None) -> list[Path]:
-    """The files named, and every spreadsheet under the folders named (recursively), in a stable order; never
-    `besides` (the master being merged into, when it lies among its returns)."""
+class Found(NamedTuple):
+    """A file to check, and the folders given that a link found while walking must not lead out of (None for a
+    file named directly, which may live anywhere)."""
+
+    path: Path
+    within: tuple[Path, ...] | None
+
+
+def _listed(name: str) -> bool:
+    return Path(name).suffix.lower() in SUFFIXES or name.startswith(".~lock")
+
+
+def _walk(folder: Path, within: tuple[Path, ...]) -> list[Path]:
+    """Every entry under `folder` named like a spreadsheet, whatever it is (a link, a pipe: checked later without
+    opening), and the links to folders that lead out of `within`; links to folders are never followed."""
     found: list[Path] = []
-    for path in map(Path, paths):
+    for here, folders, names in os.walk(folder):
+        here_path = Path(here)
+        found += [here_path / name for name in names if _listed(name)]
+        found += [here_path / name for name in folders if leads_out(here_path / name, within)]
+    return sorted(found)
+
+
+def inbox_files(paths: list[Path], besides: Path | None = None) -> list[Found]:
+    """The files named, and every spreadsheet under the folders named (recursively), in a stable order; never
+    `besides` (the master being merged into, when it lies among its returns). A link found in a folder may point
+    into any of the folders given."""
+    paths = list(map(Path, paths))
+    within = tuple(Path(os.path.realpath(p)) for p in paths if p.is_dir())
+    found: list[Found] = []
+    for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and
-                            (p.suffix.lower() in SUFFIXES or p.name.startswith(".~lock")))
+            found += [Found(p, within) for p in _walk(path, within)]
         else:
-            found.append(path)
+            found.append(Found(path, None))
     if besides is not None and besides.exists():
-        found = [p for p in found if not (p.exists() and os.path.samefile(p, besides))]
-    return list(dict.fromkeys(found))
+        found = [f for f in found if not (f.path.exists() and os.path.samefile(f.path, besides))]
+    first: dict[Path, Found] = {}
+    for f in found:
+        first.setdefault(f.path, f)  # a file named and also under a folder named: where it came first decides
+    return list(first.values())
+
+
+def find_returns(paths: list[Path], besides: Path | None = None) -> list[Path]:
+    """The paths inbox_files finds."""
+    return [f.path for f in inbox_files(paths, besides)]
 
 
 def expectation(master: Path | MasterBook, groups: dict[str, tuple[str, ...]] | None = None) -> Expectation:
@@ -73,11 +108,15 @@ def expectation(master: Path | MasterBook, groups: dict[str, tuple[str, ...]] | 
 
 
 def check_file(path: Path, expect: Expectation | None, round_name: str | None, today: dt.date,
-               as_of: dt.date | None = None) -> ReturnReport:
-    """One file's report; a file that cannot be read is a report with one finding, never an exception."""
+               as_of: dt.date | None = None, within: tuple[Path, ...] | None = None) -> ReturnReport:
+    """One file's report; a file that cannot be read is a report with one finding, never an exception. A file
+    refused from its directory entry (too large, a pipe or device, a link out of `within`) is never opened."""
     reason = _skip_reason(path)
     if reason:
         return ReturnReport(str(path), findings=[finding("file.skipped", path=str(path), detail=reason)])
+    refused = entry_refusal(path, within)
+    if refused:
+        return ReturnReport(str(path), findings=[refused])
     try:
         data = read_return(path)
     except SourceError as exc:
@@ -95,8 +134,9 @@ def _start_worker(expect: Expectation | None, round_name: str | None, today: dt.
     _WORKER.update(expect=expect, round_name=round_name, today=today, as_of=as_of)  # once per process, not per file
 
 
-def _check_in_worker(path: Path) -> ReturnReport:
-    return check_file(path, _WORKER["expect"], _WORKER["round_name"], _WORKER["today"], _WORKER["as_of"])
+def _check_in_worker(found: Found) -> ReturnReport:
+    return check_file(found.path, _WORKER["expect"], _WORKER["round_name"], _WORKER["today"], _WORKER["as_of"],
+                      found.within)
 
 
 def validate(paths: list[Path], master: Path | Expectation | None = None, round_name: str | None = None, *,
@@ -106,12 +146,12 @@ def validate(paths: list[Path], master: Path | Expectation | None = None, round_
     Python work that holds the GIL, and a worker sends back only its small report, never the rows (which is why
     processes pay off here while they do not for reading alone). Only reports are kept, so memory stays flat."""
     expect = master if isinstance(master, Expectation) else expectation(master) if master else None
-    files = find_returns(paths, besides)
+    files = inbox_files(paths, besides)
     today = today or dt.date.today()
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(files) or 1))
     reports: list[ReturnReport] = []
     if jobs == 1 or len(files) < PROCESS_POOL_FROM:
-        results = (check_file(path, expect, round_name, today, as_of) for path in files)
+        results = (check_file(f.path, expect, round_name, today, as_of, f.within) for f in files)
         pool = None
     else:
         pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(expect, round_name, today, as_of))
@@ -124,8 +164,8 @@ def validate(paths: list[Path], master: Path | Expectation | None = None, round_
     except BrokenProcessPool:
         # A file killed its worker (a reader crash outside Python). Go on file by file, each in a process of its
         # own, so the culprit becomes a finding and every other file is still checked.
-        for path in files[len(reports):]:
-            report = _isolated(path, expect, round_name, today, as_of)
+        for found in files[len(reports):]:
+            report = _isolated(found, expect, round_name, today, as_of)
             reports.append(report)
             if progress:
                 progress(report)
@@ -135,14 +175,14 @@ def validate(paths: list[Path], master: Path | Expectation | None = None, round_
     return ValidateResult(reports)
 
 
-def _isolated(path: Path, expect: Expectation | None, round_name: str | None, today: dt.date,
+def _isolated(found: Found, expect: Expectation | None, round_name: str | None, today: dt.date,
               as_of: dt.date | None = None) -> ReturnReport:
     with ProcessPoolExecutor(1, initializer=_start_worker, initargs=(expect, round_name, today, as_of)) as single:
         try:
-            return single.submit(_check_in_worker, path).result()
+            return single.submit(_check_in_worker, found).result()
         except BrokenProcessPool:
-            return ReturnReport(str(path), findings=[finding("source.corrupt", path=str(path),
-                                                             detail="读取时程序异常终止")])
+            return ReturnReport(str(found.path), findings=[finding("source.corrupt", path=str(found.path),
+                                                                   detail="读取时程序异常终止")])
 
 
 ANNOTATABLE = {".xlsx", ".xlsm"}

@@ -19,6 +19,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "source.corrupt": ("error", "文件“{path}”已损坏或不完整（{detail}），请重新获取或在Excel/WPS中重新保存该文件。"),
     "source.too-large": ("error", "文件“{path}”过大或范围异常（{detail}），疑似异常文件，已停止读取。"),
     "source.hostile": ("error", "文件“{path}”含有不安全的内容（{detail}），已停止读取。"),
+    "source.special-file": ("error", "“{path}”不是普通文件（是{detail}），未打开，已跳过。"),
+    "source.outside-link": ("error", "“{path}”是指向报送表文件夹以外（{detail}）的链接，为安全起见未打开；"
+                                     "如确是报送表，请把文件本身复制到文件夹中，或在命令中直接写出该文件。"),
     "source.own-output": ("error", "“{path}”是 xltasks 生成的{detail}，不是发布的任务分解表；请导入原始的任务分解表"
                                    "（Word或Excel附件）。"),
     "source.no-table": ("error", "在“{path}”中没有找到任务表：{detail}"),

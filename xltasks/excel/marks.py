@@ -2,7 +2,8 @@
 
 A cell is marked only where its issued fill is known (the task rows and the header block): taking a mark off
 sets that fill again, so nothing else of the clerk's workbook changes. Cells are grouped into rectangles (a run
-of columns on consecutive rows), one fill action each, never one action per cell.
+of columns on consecutive rows), one fill action each, never one action per cell. The cells a check painted are
+recorded as a line of text (`record_text`), the only memory a later press has of them.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import struct
 import zipfile
 import zlib
@@ -10,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from xltasks.core.findings import SourceError, finding
+from xltasks.core.findings import Finding, SourceError, finding
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -83,10 +85,45 @@ def _check_zip(fp: BinaryIO, zf: zipfile.ZipFile, path: str) -> None:
                 raise SourceError(finding("source.hostile", path=path, detail=f"{member.filename}中有DOCTYPE/ENTITY声明"))
 
 
+_SPECIAL = ((stat.S_ISFIFO, "命名管道"), (stat.S_ISSOCK, "套接字"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"))
+
+
+def leads_out(path: Path, within: tuple[Path, ...]) -> bool:
+    """Whether `path` is a link whose target (followed to the end) lies outside every folder of `within`
+    (resolved folders)."""
+    if not path.is_symlink():
+        return False
+    target = Path(os.path.realpath(path))
+    return not any(target == root or target.is_relative_to(root) for root in within)
+
+
+def entry_refusal(path: Path, within: tuple[Path, ...] | None = None) -> Finding | None:
+    """Why `path` must not be opened, told from its directory entry alone (stat, never open: opening a named pipe
+    waits for a writer forever): a link found in the folders `within` that leads out of them, anything but a
+    regular file or a folder, more than MAX_FILE_BYTES. None if it may be opened (a missing file or a folder is
+    for the reader to report); `within` is None for a file named directly, which may live anywhere."""
+    shown = str(path)
+    try:
+        if within is not None and leads_out(path, within):
+            return finding("source.outside-link", path=shown, detail=os.path.realpath(path))
+        entry = path.stat()
+    except OSError:  # gone, a dangling link, a loop of links
+        return None
+    for test, kind in _SPECIAL:
+        if test(entry.st_mode):
+            return finding("source.special-file", path=shown, detail=kind)
+    if stat.S_ISREG(entry.st_mode) and entry.st_size > MAX_FILE_BYTES:
+        return finding("source.too-large", path=shown, detail=f"{entry.st_size // 2**20} MB")
+    return None
+
+
 def sniff(path: Path, inspect: Callable[[zipfile.ZipFile], None] | None = None) -> str:
     """The kind of a source file ("xlsx", "xls", "xlsb", "ods", "docx"); raises SourceError with the reason if unusable.
     `inspect`, when given, sees a zip that passed the checks while it is still open (one open per file)."""
     shown = str(path)
+    refused = entry_refusal(path)
+    if refused:
+        raise SourceError(refused)
     if not path.exists():
         raise SourceError(finding("source.missing", path=shown))
     if not path.is_file():
@@ -94,8 +131,6 @@ def sniff(path: Path, inspect: Callable[[zipfile.ZipFile], None] | None = None) 
     size = path.stat().st_size
     if size == 0:
         raise SourceError(finding("source.empty", path=shown))
-    if size > MAX_FILE_BYTES:
-        raise SourceError(finding("source.too-large", path=shown, detail=f"{size // 2**20} MB"))
     with path.open("rb") as f:
         head = f.read(8)
         if head == OLE_MAGIC:
