@@ -174,3 +174,21 @@ def test_a_record_stays_within_a_cell_and_an_edited_one_costs_nothing():
     for edited in ("已标色单元格：「牵头任务」J6", "已标色单元格：「别的表」J6（「清除标记」按此恢复原色）",
                    "已标色单元格：「牵头任务」J0（「清除标记」按此恢复原色）", None, ""):
         assert recorded_cells(edited, issued) is None
+
+
+def test_a_clerks_colour_in_the_marks_own_shade_is_named_when_export_refuses(lead, tmp_path):
+    """Excel's 差 cell style is the marks' light red: 清除标记 leaves it (the check never painted it), so the refusal
+    says which cell and that a colour of one's own can simply be changed."""
+    from xltasks.excel.clerk import export_return_book
+
+    path = fill_demo_return(lead, tmp_path / "r.xlsx", TODAY, seed=3)
+    wb = load_workbook(path)
+    wb[LEAD_SHEET]["D8"].fill = PatternFill("solid", fgColor="FFFFC7CE")
+    wb.save(path)
+    run_button(path, clear_marks_book)
+    assert fill_of(path, LEAD_SHEET, "D8") == "FFC7CE"
+    done = run_button(path, lambda b: export_return_book(b, tmp_path, TODAY))
+    assert "「牵头任务」D8" in done.alerts[0] and "换一种颜色" in done.alerts[0]
+    highlight(path, ["D8"])
+    done = run_button(path, lambda b: export_return_book(b, tmp_path, TODAY))
+    assert done.alerts[0].startswith("已导出")

@@ -157,18 +157,18 @@ def clear_marks_book(book) -> str:
     return text
 
 
-def _marked(source: Path) -> bool:
-    """Whether the saved file still shows a mark's colour on its task sheets (.xlsx/.xlsm; the others keep their
-    fills where calamine cannot see them)."""
+def _marked(source: Path) -> tuple[str, str] | None:
+    """The first cell of the saved file's task sheets that shows a mark's colour, as (sheet, A1) (.xlsx/.xlsm; the
+    others keep their fills where calamine cannot see them)."""
     if source.suffix.lower() not in (".xlsx", ".xlsm"):
-        return False
+        return None
     from openpyxl import load_workbook
 
     colors = {c[1:] for c in MARK_COLORS.values()}
     book = load_workbook(source)  # styles are needed; read_only mode leaves them out
-    return any(cell.fill.fill_type == "solid" and str(cell.fill.fgColor.rgb)[-6:] in colors
-               for name in (LEAD_SHEET, COOP_SHEET) if name in book.sheetnames
-               for row in book[name].iter_rows() for cell in row)
+    return next(((name, cell.coordinate) for name in (LEAD_SHEET, COOP_SHEET) if name in book.sheetnames
+                 for row in book[name].iter_rows() for cell in row
+                 if cell.fill.fill_type == "solid" and str(cell.fill.fgColor.rgb)[-6:] in colors), None)
 
 
 def export_return_book(book, folder: Path | None, today: dt.date | None = None) -> str:
@@ -201,8 +201,12 @@ def _export(book, data: ReturnData, folder: Path, name: str) -> str:
         results = file_sheets(source, [RESULT_SHEET]).get(RESULT_SHEET, [])
     except SourceError as exc:
         return f"无法读取已保存的文件：{exc.finding.message}"
-    if any(any(v not in (None, "") for v in row) for row in results[RESULT_FIRST_ROW - 1:]) or _marked(source):
+    if any(any(v not in (None, "") for v in row) for row in results[RESULT_FIRST_ROW - 1:]):
         return "保存的文件中还留有校验标记。请先点「清除标记」，保存后再导出。"
+    marked = _marked(source)
+    if marked:  # 清除标记 takes off only what 校验本表 recorded: a colour the clerk chose in the marks' own is theirs
+        return (f"保存的文件中「{marked[0]}」{marked[1]}等单元格还是校验标记的淡红/淡黄色。请先点「清除标记」，保存后再导出；"
+                "如是您自己加的颜色，请换一种颜色。")
     from xltasks.actions.validate import check_file
 
     # the saved file, checked as the coordinator will check it: it also shows what no client sends (merged
