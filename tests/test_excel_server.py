@@ -190,6 +190,15 @@ def test_listening_beyond_loopback_needs_a_usable_token(tmp_path):
     done = subprocess.run([sys.executable, "-m", "xltasks", "serve", "--token-file", str(chinese), "--port",
                            str(free_port())], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "不能有汉字" in done.stderr
+    same = tmp_path / "same.txt"
+    same.write_text(TOKEN, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "xltasks", "serve", "--token-file", str(same),
+                           "--coordinator-token-file", str(same), "--port", str(free_port())],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "不同的口令" in done.stderr  # else every clerk PC could merge
+    done = subprocess.run([sys.executable, "-m", "xltasks", "serve", "--allowed-origin", "javascript:alert(1)",
+                           "--port", str(free_port())], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--allowed-origin" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_loopback_without_a_token_and_the_alert_page():

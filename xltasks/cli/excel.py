@@ -61,6 +61,9 @@ def serve_command(host: str, port: int, token_file: Path | None, coordinator_tok
         raise CannotRun(f"--allowed-origin “{origins['']}”无效：请写成 https://名称[:端口] 的形式。")
     access = Access(clerk, coordinator, answered_hosts(host, allowed_hosts), frozenset(origins))
     roles = "只有填报组按钮" if clerk and not coordinator else "全部按钮"
+    if host in ("0.0.0.0", "::") and not allowed_hosts:
+        console().print("注意：只答复用 127.0.0.1 或 localhost 访问的请求。客户端用本机 IP 地址或名称访问时，"
+                        "请用 --allowed-host 登记（例如 --allowed-host 192.168.1.10）。")
     console().print(f"xltasks 按钮服务：http://{host}:{port}/xlwings/custom-scripts-call/<按钮>"
                     f"（{len(programmes)}个项目，{roles}；按 Ctrl+C 停止）")
     serve(host, port, Settings(access, programmes, clerk_workers=workers))

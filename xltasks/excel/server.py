@@ -83,13 +83,18 @@ def _declared_length(request, limit: int) -> int:
 
 async def _read_body(request, length: int) -> bytearray:
     """Exactly `length` bytes into one buffer (no growing copies); Refused if the client sends more or less."""
+    from starlette.requests import ClientDisconnect
+
     body, got = bytearray(length), 0
     with memoryview(body) as view:
-        async for chunk in request.stream():
-            if got + len(chunk) > length:
-                raise Refused(400, "请求内容比注明的长度长，服务器不予处理。")
-            view[got:got + len(chunk)] = chunk
-            got += len(chunk)
+        try:
+            async for chunk in request.stream():
+                if got + len(chunk) > length:
+                    raise Refused(400, "请求内容比注明的长度长，服务器不予处理。")
+                view[got:got + len(chunk)] = chunk
+                got += len(chunk)
+        except ClientDisconnect:
+            pass  # told below; nobody is listening any more
     if got != length:
         raise Refused(400, "请求内容不完整（连接中断），请再试一次。")
     return body
