@@ -191,18 +191,22 @@ class Pool:
             worker = await asyncio.wait_for(self.idle.get(), self.spec.queue_seconds)
         except asyncio.TimeoutError:
             return Answer(503, TEXT, self.spec.busy.encode("utf-8"))
-        loop = asyncio.get_running_loop()
+        # the worker goes back (or is replaced) when its press ends, even if this request is cancelled meanwhile
+        future = asyncio.get_running_loop().run_in_executor(self.threads, worker.call, name, body, self.spec.seconds)
+        future.add_done_callback(lambda done: self._after(worker, done))
         try:
-            answer, rss = await loop.run_in_executor(self.threads, worker.call, name, body, self.spec.seconds)
+            answer, _ = await asyncio.shield(future)
         except WorkerLost as exc:
             log.error("a %s worker was lost during %s (%s); starting another", self.spec.who, name[:40], exc)
-            asyncio.ensure_future(self._replace(worker))
             return Answer(500, TEXT, FAILED.encode("utf-8"))
-        if rss > self.spec.retire_mb:
-            asyncio.ensure_future(self._replace(worker))
-        else:
-            self.idle.put_nowait(worker)
         return answer
+
+    def _after(self, worker: Worker, done: asyncio.Future) -> None:
+        healthy = not done.cancelled() and done.exception() is None and done.result()[1] <= self.spec.retire_mb
+        if healthy and not self.closed:
+            self.idle.put_nowait(worker)
+        else:
+            asyncio.ensure_future(self._replace(worker))
 
     def close(self) -> None:
         self.closed = True
