@@ -44,20 +44,29 @@ class BareText(str):
     def settled(self, client: str) -> object:
         if client == "VBA":
             return str(self)
-        value = float(self) if any(ch in self for ch in ".eE") else int(self)
-        return value if math.isfinite(value) else str(self)
+        try:
+            value = float(self) if any(ch in self for ch in ".eE") else int(self)
+        except ValueError:  # past Python's 4,300-digit limit for int(): no cell holds such a number
+            return str(self)
+        return value if isinstance(value, int) or math.isfinite(value) else str(self)
 
 
 def _vba_int(token: str) -> int | str:
     """VBA writes a number cell with at most 15 significant digits (a Double; 1E+15 and up with an exponent), so a
     bare integer of 16 digits or more was a text."""
-    return BareText(token) if len(token) >= 16 else int(token)
+    if len(token) >= 16 and token[0] != "-":
+        return BareText(token)
+    try:
+        return int(token)
+    except ValueError:  # past Python's 4,300-digit limit: no cell holds it
+        return BareText(token)
 
 
 def _vba_float(token: str) -> float | str:
     """A bare token with a dot or an exponent: a number, unless no Double's CStr could have written it (more than
-    15 significant digits, or an exponent without its sign: VBA writes 1E+20). Infinity is no cell value."""
-    if len(token) >= 16:
+    15 significant digits, or an exponent without its sign: VBA writes 1E+20); a signed token is a number (VBA
+    writes a text bare only without a sign). Infinity is no cell value."""
+    if len(token) >= 16 and token[0] != "-":
         digits = token.split("e")[0].split("E")[0].replace(".", "").lstrip("0")
         if len(digits) > 15 or (("e" in token or "E" in token) and not re.search(r"[eE][-+]", token)):
             return BareText(token)
@@ -78,7 +87,8 @@ def _quote_bare(match: re.Match) -> bytes:
 
 
 def _loads(body: bytes):
-    return json.loads(body, parse_int=_vba_int, parse_float=_vba_float)
+    # NaN and Infinity are no JSON and no client sends them: kept as the text they are, never as a float
+    return json.loads(body, parse_int=_vba_int, parse_float=_vba_float, parse_constant=str)
 
 
 def _decode(body: bytes):
