@@ -94,8 +94,10 @@ def test_a_file_named_directly_may_be_a_link_anywhere_but_not_a_pipe(inbox):
 
 def test_a_link_into_another_folder_given_is_inside(inbox, tmp_path):
     """Several inboxes at once: a link from one into another stays within what the coordinator named."""
-    found = {f.path.name: f.within for f in inbox_files([inbox, tmp_path / "别处"])}
+    listed = inbox_files([inbox, tmp_path / "别处"])
+    found = {f.path.name: f.within for f in listed}
     assert found["交通.xlsx"] is not None and "共享" not in found  # a folder link into a given folder: not listed
+    assert not any("共享" in f.path.parts for f in listed)  # nor walked into: its files come once, from 别处
     code, data = cli("validate", str(inbox), str(tmp_path / "别处"))
     seen = by_name(data["files"])
     assert seen["交通.xlsx"] == [] and seen["巨大.xlsx"] == ["source.too-large"]

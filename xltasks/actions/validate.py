@@ -18,7 +18,7 @@ from xltasks.core.validation.check import validate_return
 from xltasks.core.validation.model import Expectation, ReturnReport
 from xltasks.files.master.read import MasterBook, read_master
 from xltasks.files.returns.read import read_return
-from xltasks.files.sources.sniff import entry_refusal, leads_out
+from xltasks.files.sources.sniff import entry_refusal, is_link, leads_out
 
 SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 
@@ -69,7 +69,9 @@ def _walk(folder: Path, within: tuple[Path, ...]) -> list[Path]:
     for here, folders, names in os.walk(folder):
         here_path = Path(here)
         found += [here_path / name for name in names if _listed(name)]
-        found += [here_path / name for name in folders if leads_out(here_path / name, within)]
+        links = [name for name in folders if is_link(here_path / name)]
+        folders[:] = [name for name in folders if name not in links]  # never walked into, whatever os.walk thinks
+        found += [here_path / name for name in links if leads_out(here_path / name, within)]
     return sorted(found)
 
 

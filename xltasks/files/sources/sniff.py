@@ -88,10 +88,16 @@ def _check_zip(fp: BinaryIO, zf: zipfile.ZipFile, path: str) -> None:
 _SPECIAL = ((stat.S_ISFIFO, "命名管道"), (stat.S_ISSOCK, "套接字"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"))
 
 
+def is_link(path: Path) -> bool:
+    """A symbolic link, or a Windows junction (Python 3.12+ can tell those apart; 3.11 takes them for folders)."""
+    junction = getattr(os.path, "isjunction", None)
+    return path.is_symlink() or bool(junction and junction(path))
+
+
 def leads_out(path: Path, within: tuple[Path, ...]) -> bool:
     """Whether `path` is a link whose target (followed to the end) lies outside every folder of `within`
     (resolved folders)."""
-    if not path.is_symlink():
+    if not is_link(path):
         return False
     target = Path(os.path.realpath(path))
     return not any(target == root or target.is_relative_to(root) for root in within)
