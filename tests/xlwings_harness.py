@@ -67,13 +67,14 @@ def _old_officejs_value(value: object) -> object:
 
 
 def payload(path: Path, client: str = "VBA", *, include: list[str] | None = None, exclude: list[str] = (),
-            name: str | None = None, active: int = 0) -> bytes:
+            name: str | None = None, active: int = 0, lazy: bool = False) -> bytes:
     """The request body `client` ("VBA", "Office.js", or "Office.js-1.11" for Excel before ExcelApi 1.12) sends
     for the workbook at `path`, values from A1 to the last used cell as Excel last computed them (openpyxl
-    data_only reads the cached results)."""
+    data_only reads the cached results). `lazy` reads only the sheets sent (openpyxl read_only), for a master
+    too large to load whole in a test."""
     import xlwings as xw
 
-    wb = load_workbook(path, data_only=True)
+    wb = load_workbook(path, data_only=True, read_only=lazy)
     convert = {"VBA": _vba_value, "Office.js": _officejs_value, "Office.js-1.11": _old_officejs_value}[client]
     sheets = []
     for ws in wb.worksheets:
