@@ -169,9 +169,10 @@ def validate_folder_book(book, place: Place, today: dt.date | None = None) -> st
         skipped = sum(map(_skipped, result.files))
         valid = sum(r.valid and not _skipped(r) for r in result.files)
         invalid = len(result.files) - skipped - valid
+        saved = f"\n「{SUMMARY_SHEET}」表已写入本窗口，汇总前请先保存（Ctrl+S）。" if place.on_server else ""
         return (f"共{len(result.files) - skipped}份，通过{valid}份，有误{invalid}份" +
                 (f"；另跳过{skipped}个非报送表文件（锁文件、备份等）" if skipped else "") + "。\n"
-                f"逐条问题见「{SUMMARY_SHEET}」表和校验报告：{report}"), bool(invalid)
+                f"逐条问题见「{SUMMARY_SHEET}」表和校验报告：{report}" + saved), bool(invalid)
     return run_button(book, place, work, today)
 
 

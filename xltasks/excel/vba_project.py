@@ -25,11 +25,11 @@ DOCUMENT_ATTRIBUTES = ("VB_GlobalNameSpace = False", "VB_Creatable = False", "VB
 
 @dataclass(frozen=True)
 class Reference:
-    """A reference of the project: a registered type library (libid) or another VBA project (path, relative)."""
+    """A reference of the project to a registered type library. No project references: one to another add-in
+    goes MISSING when that add-in is not where it points, and then no module of the project compiles."""
 
     name: str
     libid: str
-    relative: str | None = None  # set for a project reference: the path relative to this project's file
 
 
 def document_source(name: str) -> str:
@@ -126,10 +126,7 @@ def _dir_stream(name: str, references: list[Reference], modules: list[tuple[str,
            + struct.pack("<HIIH", 0x09, 4, 1, 0) + _text(0x0C, 0x3C, ""))
     for ref in references:
         out += _text(0x16, 0x3E, ref.name)
-        if ref.relative is None:
-            out += _record(0x0D, _sized(ref.libid) + struct.pack("<IH", 0, 0))
-        else:  # the version of the referenced project when the reference was made: any, VBA binds to what is open
-            out += _record(0x0E, _sized(ref.libid) + _sized(ref.relative) + struct.pack("<IH", 0x68FE4C3D, 12))
+        out += _record(0x0D, _sized(ref.libid) + struct.pack("<IH", 0, 0))
     out += _record(0x0F, struct.pack("<H", len(modules))) + _record(0x13, struct.pack("<H", 0xFFFF))
     for module, is_document in modules:
         out += (_text(0x19, 0x47, module) + _text(0x1A, 0x32, module) + _text(0x1C, 0x48, "")

@@ -48,9 +48,13 @@ def _trimmed(row: list) -> list:
 def _canonical(value: object) -> object:
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
-    return f"{value:.16G}"  # as the writer writes a number (files/xlsx/cell_xml.py)
+    if isinstance(value, (bool, str)):
+        return value if isinstance(value, bool) else str(value)
+    if isinstance(value, (int, float)):
+        return f"{value:.16G}"  # as the writer writes a number (files/xlsx/cell_xml.py)
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return f"<{type(value).__name__}>"  # the writer's markers (a cell left to a formula): the same at every write
 
 
 def set_meta(meta: SheetData, key: str, value: str) -> None:
