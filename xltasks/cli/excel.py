@@ -15,7 +15,8 @@ from xltasks.cli.common import CannotRun, console
     "启动按钮服务（xlwings 远程方式）：客户端电脑无需安装 Python，Excel 中的按钮把工作簿发到这里处理。"
     "默认只在本机（127.0.0.1）监听、不要口令；在其他地址监听必须设口令：填报员口令（--token-file）只能用填报组按钮，"
     "协调员口令（--coordinator-token-file）还能用汇总组按钮。用其他名称或地址访问时用 --allowed-host 登记。按 Ctrl+C 停止。\n\n"
-    "Serve the Excel buttons over HTTP for xlwings' remote clients (VBA RunServerPython, Office.js). Loopback and "
+    "Serve the Excel buttons (validate, split, merge) over HTTP for xlwings' remote clients (VBA RunServerPython, "
+    "Office.js). Loopback and "
     "no token by default; any other address needs a token. The clerk token runs the clerk's buttons, the "
     "coordinator token every button. Requests whose Host is not loopback, the address listened on or an "
     "--allowed-host are refused. Ctrl+C stops it."))
