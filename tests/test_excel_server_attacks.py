@@ -353,3 +353,30 @@ def test_a_clerks_press_does_not_wait_behind_a_merge(big_office, office):
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
+
+
+def test_a_60_gb_sparse_file_in_the_inbox_is_refused_unread(server, office):
+    """批量校验 and 汇总报送 on the server: the sparse file is named as too large, from its size alone (hashing it took
+    94 s under the one lock before); the coordinator's buttons answer as usual."""
+    from openpyxl import load_workbook
+
+    _, url = server
+    root, filled = office
+    inbox, master = root / "报送表", root / "总台账.xlsx"
+    (inbox / "filled.xlsx").write_bytes(filled.read_bytes())
+    with open(inbox / "巨大.xlsx", "wb") as f:
+        f.truncate(60 * 2**30)
+    wb = load_workbook(master)
+    for row in (["本期期次", "2026年11月"], ["报送表文件夹", "报送表"], ["下发表文件夹", "下发表"]):
+        wb["使用说明"].append(row)
+    wb.save(master)
+    try:
+        body = payload(master, include=list(NEEDED_SHEETS))
+        checked = call(url, "validate_folder", body, COORD)
+        assert checked.status_code == 200, checked.text
+        text = json.dumps(checked.json(), ensure_ascii=False)
+        assert "共2份，通过1份，有误1份" in text and "巨大.xlsx" in text and "过大" in text
+        merged = call(url, "merge_folder", payload(master, include=list(NEEDED_SHEETS)), COORD)
+        assert merged.status_code == 200 and "汇总1份，退回1份" in json.dumps(merged.json(), ensure_ascii=False)
+    finally:
+        (inbox / "巨大.xlsx").unlink()
