@@ -35,7 +35,7 @@ def written_digest(book: list[SheetData]) -> str:
     for sheet in book:
         if sheet.name != META_SHEET:
             digest.update(repr((sheet.name, [_trimmed(row) for row in sheet.rows])).encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()[:32]
+    return "sha256:" + digest.hexdigest()[:32]  # never all digits: VBA would send 16+ digits as a bare number
 
 
 def _trimmed(row: list) -> list:
