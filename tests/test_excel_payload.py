@@ -91,3 +91,20 @@ def test_the_book_is_rebuilt_with_the_fields_the_buttons_use():
     book = parse_body(json.dumps(data).encode(), VERSION)
     assert book["names"] == [] and book["sheets"][0]["pictures"] == [] and book["book"]["selection"] == "A1"
     assert book["sheets"][0]["values"] == [["a", None, True]]
+
+
+def test_an_unterminated_string_of_escaped_quotes_is_refused_in_one_pass():
+    # the first fix-up pass restarted at every quote of such a body: 195 KB held a worker for 120 s
+    with pytest.raises(BadBody, match="JSON"):
+        parse_body(b'"' + b'\\"' * 2_000_000, VERSION)
+    with pytest.raises(BadBody, match="JSON"):
+        parse_body(b'"' * 4_000_000, VERSION)
+
+
+def test_half_an_emoji_becomes_a_replacement_character():
+    # Excel's =LEFT("😀",1) holds one UTF-16 half, which VBA-JSON sends as \ud83d: no file can hold it
+    raw = body(r'"x\ud83d", "\ud83d\ude00", "\\ud800"').replace(b'"r.xlsx"', rb'"r\ud83d.xlsx"')
+    book = parse_body(raw, VERSION)
+    assert book["sheets"][0]["values"] == [["x\ufffd", "😀", "\\ud800"]] and book["book"]["name"] == "r\ufffd.xlsx"
+    with pytest.raises(BadBody, match="JSON"):  # the same half as raw bytes (CESU-8) is no UTF-8 at all
+        parse_body(body('"@"').replace(b"@", b"\xed\xa0\x80"), VERSION)

@@ -32,9 +32,12 @@ SPILL = ("工作簿中有单元格显示 #SPILL!、#CALC!、#BUSY! 等新式错�
          "请把这些单元格改成普通内容（或删去公式）后再点。")
 INCOMPLETE = "请求中的工作簿数据不完整，xlwings 无法读取"
 
-# A JSON string (unrolled: each character is taken by exactly one branch) or a bare token of VBA's "large number"
-# alphabet that is not the tail of a signed number or of another token.
-_STRING_OR_BARE = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|(?<![-+\w.])[.0-9Ee]{16,100}(?![\w.])')
+# The next string's opening quote or a bare token of VBA's "large number" alphabet that is not the tail of a signed
+# number or of another token; and the rest of a string (unrolled: each character is taken by one branch only).
+_QUOTE_OR_BARE = re.compile(r'"|(?<![-+\w.])[.0-9Ee]{16,100}(?![\w.])')
+_REST_OF_STRING = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_JSON_NUMBER = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?([eE][0-9]+)?")  # as a bare token of that alphabet can be one
 
 
 class BareText(str):
@@ -74,37 +77,55 @@ def _vba_float(token: str) -> float | str:
     return value if math.isfinite(value) else BareText(token)
 
 
-def _quote_bare(match: re.Match) -> bytes:
-    """A bare token that is no JSON number at all ("................", "00123...") quoted: it was a text."""
-    token = match.group()
-    if token.startswith(b'"'):
-        return token
-    try:
-        json.loads(token)
-        return token  # a valid number: the hooks decide
-    except ValueError:
-        return b'"' + token + b'"'
+def _quote_bare(text: str) -> str:
+    """Every bare token that is no JSON number at all ("................", "00123...") quoted: it was a text. One
+    pass left to right, strings skipped whole; a string that never ends stops the pass (nothing after it parses)."""
+    parts, done, at = [], 0, 0
+    while (found := _QUOTE_OR_BARE.search(text, at)) is not None:
+        if found.group() == '"':
+            rest = _REST_OF_STRING.match(text, found.end())
+            if rest is None:
+                break
+            at = rest.end()
+            continue
+        at = found.end()
+        if not _JSON_NUMBER.fullmatch(found.group()):
+            parts += [text[done:found.start()], '"', found.group(), '"']
+            done = at
+    return "".join(parts) + text[done:] if parts else text
 
 
-def _loads(body: bytes):
+def _loads(body: str):
     # NaN and Infinity are no JSON and no client sends them: kept as the text they are, never as a float
     return json.loads(body, parse_int=_vba_int, parse_float=_vba_float, parse_constant=str)
 
 
 def _decode(body: bytes):
     try:
-        return _loads(body)
+        text = body.decode("utf-8-sig")  # both clients send UTF-8; json.loads(bytes) would let CESU surrogates in
+        return _loads(text), bool(_ESCAPED_SURROGATE.search(text))
     except (UnicodeDecodeError, RecursionError) as exc:
         raise BadBody(NOT_JSON) from exc
     except json.JSONDecodeError:
         pass
-    fixed = _STRING_OR_BARE.sub(_quote_bare, body)
+    fixed = _quote_bare(text)
     try:
-        return _loads(fixed)
+        return _loads(fixed), bool(_ESCAPED_SURROGATE.search(fixed))
     except RecursionError as exc:
         raise BadBody(NOT_JSON) from exc
     except json.JSONDecodeError as exc:
         raise BadBody(SPILL if _is_hole(exc.doc, exc.pos) else NOT_JSON) from exc
+
+
+def _mended(value: object) -> object:
+    """A text with a lone surrogate (Excel's =LEFT("😀",1) sends half of the emoji) with U+FFFD in its place: no
+    file or answer could hold it."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value
 
 
 def _is_hole(doc: str, pos: int) -> bool:
@@ -119,10 +140,10 @@ def _incomplete(what: str) -> BadBody:
     return BadBody(f"{INCOMPLETE}（{what}）。")
 
 
-def _sheet(raw: object, index: int, client: str) -> dict:
+def _sheet(raw: object, index: int, client: str, mend: bool) -> dict:
     if not isinstance(raw, dict):
         raise _incomplete(f"第{index}张工作表")
-    name, values = raw.get("name"), raw.get("values")
+    name, values = _mended(raw.get("name")) if mend else raw.get("name"), raw.get("values")
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_SHEET_NAME or BAD_SHEET_CHARS & set(name):
         raise _incomplete(f"第{index}张工作表的名称")
     if not isinstance(values, list) or not all(isinstance(row, list) for row in values):
@@ -133,13 +154,15 @@ def _sheet(raw: object, index: int, client: str) -> dict:
             raise _incomplete(f"工作表“{name}”的单元格")
         if any(type(v) is BareText for v in row):
             row[:] = [v.settled(client) if type(v) is BareText else v for v in row]
+        if mend:
+            row[:] = map(_mended, row)
     return {"name": name, "values": values or [[]], "pictures": [], "tables": []}
 
 
 def parse_body(body: bytes, server_version: str) -> dict:
     """The request as the engine may open it: client, version, book (name, active sheet) and sheets (name, values);
     the names, pictures and tables a client sends are left out (no button uses them). BadBody otherwise."""
-    data = _decode(body)
+    data, mend = _decode(body)
     if not isinstance(data, dict) or not isinstance(data.get("sheets"), list) or not isinstance(data.get("book"), dict):
         raise BadBody("请求内容不是 xlwings 发送的工作簿数据（缺少 book 或 sheets）。")
     client, version = data.get("client"), data.get("version")
@@ -148,14 +171,14 @@ def parse_body(body: bytes, server_version: str) -> dict:
     if client != "Office.js" and version != server_version:
         raise BadBody(f"Excel 加载项的 xlwings 版本（{str(version)[:20]}）与服务器（{server_version}）"
                       "不一致，请信息化人员更新加载项或服务器后再试。")
-    sheets = [_sheet(raw, i, client) for i, raw in enumerate(data["sheets"], start=1)]
+    sheets = [_sheet(raw, i, client, mend) for i, raw in enumerate(data["sheets"], start=1)]
     if not sheets:
         raise _incomplete("没有工作表")
     folded = [s["name"].casefold() for s in sheets]
     if len(set(folded)) != len(folded):
         raise _incomplete("工作表重名")
     book = data["book"]
-    name, active = book.get("name"), book.get("active_sheet_index", 0)
+    name, active = _mended(book.get("name")), book.get("active_sheet_index", 0)
     if not isinstance(name, str) or not name.strip() or len(name) > 255:
         raise _incomplete("工作簿名称")
     if not isinstance(active, int) or isinstance(active, bool) or not 0 <= active < len(sheets):
