@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -38,10 +39,13 @@ def free_port() -> int:
 
 
 def start(*args: str) -> tuple[subprocess.Popen, str]:
+    """The server as a real process; what it logs goes to a file (a pipe nobody reads would fill and stop it)."""
     port = free_port()
     env = {**os.environ, "XLWINGS_LICENSE_KEY": "noncommercial"}
+    log = tempfile.NamedTemporaryFile("w+", encoding="utf-8", prefix="xltasks-serve-", suffix=".log", delete=False)
     proc = subprocess.Popen([sys.executable, "-m", "xltasks", "serve", "--port", str(port), *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=log, stderr=subprocess.STDOUT, text=True)
+    proc.log = Path(log.name)
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -49,10 +53,14 @@ def start(*args: str) -> tuple[subprocess.Popen, str]:
                 return proc, url
         except httpx.TransportError:
             if proc.poll() is not None:
-                raise AssertionError(proc.stderr.read())
+                raise AssertionError(server_log(proc))
             time.sleep(0.1)
     proc.kill()
     raise AssertionError("xltasks serve did not start")
+
+
+def server_log(proc: subprocess.Popen) -> str:
+    return proc.log.read_text(encoding="utf-8", errors="replace")[-5000:]
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +82,7 @@ def server(office):
                       str(office / "coordinator.txt"), "--programmes", str(office / "programmes.toml"))
     yield url
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=20) == 0, proc.stderr.read()  # stops cleanly
+    assert proc.wait(timeout=20) == 0, server_log(proc)  # stops cleanly
 
 
 def post(url: str, script: str, body: bytes, token: str = TOKEN) -> httpx.Response:
@@ -199,6 +207,9 @@ def test_listening_beyond_loopback_needs_a_usable_token(tmp_path):
     done = subprocess.run([sys.executable, "-m", "xltasks", "serve", "--allowed-origin", "javascript:alert(1)",
                            "--port", str(free_port())], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "--allowed-origin" in done.stderr and "Traceback" not in done.stderr
+    done = subprocess.run([sys.executable, "-m", "xltasks", "serve", "--allowed-host", "http://xltasks.bgs.local",
+                           "--port", str(free_port())], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "不带 http://" in done.stderr  # it would have been taken as the name "http"
 
 
 def test_loopback_without_a_token_and_the_alert_page():

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from test_excel_server import MASTER, free_port, start
+from test_excel_server import MASTER, free_port, server_log, start
 from xlwings_harness import apply, payload
 from xltasks.actions.demo import fill_demo_return
 from xltasks.actions.split import split
@@ -77,7 +77,7 @@ def server(office):
     yield proc, url
     workers = children(proc.pid)
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=30) == 0, proc.stderr.read()
+    assert proc.wait(timeout=60) == 0, server_log(proc)
     time.sleep(1)
     assert not [p for p in workers if Path(f"/proc/{p}").exists() and "zombie" not in _state(p)], "workers outlived"
 
@@ -214,19 +214,22 @@ def test_idle_and_dribbling_sockets_cannot_lock_out_a_press(server, office):
 
 
 def test_a_lost_worker_is_replaced_and_the_server_keeps_answering(server, office):
+    """Every worker killed, the idle ones too (the coordinator's was handed out dead once, a 500 for its press)."""
     proc, url = server
-    _, filled = office
+    root, filled = office
     before = httpx.get(f"{url}/health").json()["workers"]
-    victim = next(p for p in children(proc.pid) if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace"))
-    os.kill(victim, signal.SIGKILL)
+    for victim in [p for p in children(proc.pid) if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text("latin-1")]:
+        os.kill(victim, signal.SIGKILL)
+    time.sleep(0.5)
     answers = [call(url, "validate_return", payload(filled)).status_code for _ in range(6)]
-    assert answers.count(200) >= 5 and set(answers) <= {200, 500}, answers
+    assert answers == [200] * 6, answers
+    master = payload(root / "总台账.xlsx", include=list(NEEDED_SHEETS))
+    assert call(url, "validate_folder", master, COORD).status_code == 200
     for _ in range(100):
         if httpx.get(f"{url}/health").json()["workers"] == before:
             break
         time.sleep(0.2)
     assert httpx.get(f"{url}/health").json()["workers"] == before
-    assert call(url, "validate_return", payload(filled)).status_code == 200
 
 
 def _sample_rss(pid: int, until: "threading.Event", peaks: list[int]) -> None:
@@ -367,7 +370,7 @@ def test_a_60_gb_sparse_file_in_the_inbox_is_refused_unread(server, office):
     94 s under the one lock before); the coordinator's buttons answer as usual."""
     from openpyxl import load_workbook
 
-    _, url = server
+    proc, url = server
     root, filled = office
     inbox, master = root / "报送表", root / "总台账.xlsx"
     (inbox / "filled.xlsx").write_bytes(filled.read_bytes())
@@ -380,7 +383,7 @@ def test_a_60_gb_sparse_file_in_the_inbox_is_refused_unread(server, office):
     try:
         body = payload(master, include=list(NEEDED_SHEETS))
         checked = call(url, "validate_folder", body, COORD)
-        assert checked.status_code == 200, checked.text
+        assert checked.status_code == 200, (checked.text, server_log(proc))
         text = json.dumps(checked.json(), ensure_ascii=False)
         assert "共2份，通过1份，有误1份" in text and "巨大.xlsx" in text and "过大" in text
         merged = call(url, "merge_folder", payload(master, include=list(NEEDED_SHEETS)), COORD)

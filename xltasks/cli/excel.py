@@ -41,7 +41,7 @@ def serve_command(host: str, port: int, token_file: Path | None, coordinator_tok
                   allowed_hosts: tuple[str, ...], allowed_origins: tuple[str, ...], workers: int,
                   programmes_path: Path | None) -> None:
     try:
-        from xltasks.excel.guard import LOOPBACK, Access, origin_of
+        from xltasks.excel.guard import LOOPBACK, Access, host_name, origin_of
         from xltasks.excel.programmes import ProgrammesError, load_programmes
         from xltasks.excel.server import Settings, allowed_hosts as answered_hosts, read_token, serve
     except ImportError as exc:  # the web server comes with the excel extra
@@ -57,6 +57,10 @@ def serve_command(host: str, port: int, token_file: Path | None, coordinator_tok
     if host not in LOOPBACK and not (clerk or coordinator):
         raise CannotRun(f"在 {host} 上监听会让局域网中的其他电脑访问，必须用 --token-file 或 "
                         "--coordinator-token-file 设置访问口令。")
+    wrong = next((n for n in allowed_hosts if not host_name(n)), None)
+    if wrong is not None:
+        raise CannotRun(f"--allowed-host “{wrong}”无效：请只写名称或地址，例如 192.168.1.10 或 xltasks.bgs.local"
+                        "（不带 http:// 和路径）。")
     origins = {origin_of(o): o for o in allowed_origins}
     if "" in origins:
         raise CannotRun(f"--allowed-origin “{origins['']}”无效：请写成 https://名称[:端口] 的形式。")

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -34,12 +35,17 @@ class Access:
         return not (self.clerk_token or self.coordinator_token)
 
 
+_HOST = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)(:[0-9]{1,5})?")
+
+
 def host_name(header: str) -> str:
-    """The name in a Host header, lower case, without port or trailing dot ("[::1]:8000" -> "::1")."""
-    header = header.strip().lower()
-    if header.startswith("["):
-        return header[1:header.find("]")] if "]" in header else ""
-    return header.rsplit(":", 1)[0].rstrip(".") if header.count(":") == 1 else header.rstrip(".")
+    """The name in a Host header, lower case, without port or trailing dot ("[::1]:8000" -> "::1"); "" when the
+    header is no name[:port] at all ("[::1]evil", "a:80@b", a tab)."""
+    found = _HOST.fullmatch(header.lower())
+    if found is None:
+        return ""
+    name = found.group(1)
+    return name[1:-1] if name.startswith("[") else name.rstrip(".")
 
 
 def origin_of(url: str) -> str:
@@ -116,6 +122,9 @@ class HostGuard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        names = [k for k, _ in scope["headers"]]
+        if any(names.count(twice) > 1 for twice in (b"host", b"origin", b"authorization")):
+            return await _plain(send, 400, "请求中同一个头写了两次（Host、Origin 或 Authorization），服务器不予处理。")
         origin = headers.get("origin")
         refusal = host_refusal(self.access, headers.get("host", ""), origin)
         if refusal:

@@ -32,11 +32,15 @@ from xltasks.excel.workers import Answer, Pool, PoolSpec
 
 log = logging.getLogger("xltasks.serve")
 MAX_BODY = 64 * 1024 * 1024   # far past any workbook a button sends (a coordinator's sends 使用说明 and _xltasks)
-BODY_BUDGET = 96 * 1024 * 1024  # bytes of bodies being read or pressed at once, over all requests
+BODY_BUDGET = 192 * 1024 * 1024  # bytes of bodies being read or pressed at once, over all requests ...
+CLIENT_BUDGET = MAX_BODY      # ... and from one address: two sockets cannot hold it all
+BIG_BODY = 8 * 1024 * 1024    # bodies past this are pressed one at a time (their parse may take a worker's limit)
 BUSY_SECONDS = 60             # waiting for the budget at most; then 503
-HEADER_SECONDS = 10           # a connection's request head must arrive within this
-BODY_SECONDS, BODY_RATE = 120, 256 * 1024  # the body: 10 s plus its size at 256 KB/s, at most 120 s
-MAX_CONNECTIONS = 1000        # past this uvicorn answers 503 at once; idle ones are cut after HEADER_SECONDS
+HEADER_SECONDS = 10           # a connection's request head must arrive within this, and each piece of its body
+BODY_SECONDS, BODY_RATE = 120, 256 * 1024  # the whole body: 10 s plus its size at 256 KB/s, at most 120 s
+MAX_CONNECTIONS = 1000        # open at once; past this (or CLIENT_CONNECTIONS from one address) the oldest idle
+CLIENT_CONNECTIONS = 100      # connection is closed to make room
+GRACE_SECONDS = 30            # on Ctrl+C or SIGTERM, presses under way get this long to finish
 
 CLERK_POOL = PoolSpec(CLERK, size=2, memory_mb=768, retire_mb=300, seconds=120, queue_seconds=60,
                       busy="服务器正忙（同时校验的人较多），请稍后再点。")
@@ -53,22 +57,29 @@ class Settings:
 
 
 class Budget:
-    """Bytes of request bodies the server holds at once; a request waits for its share (all of it, at most)."""
+    """Bytes of request bodies the server holds at once, in all and per client address; a request waits for its
+    share (the whole body, at most its limits) once the body has begun to arrive."""
 
-    def __init__(self, total: int):
-        self.total = self.free = total
+    def __init__(self, total: int, per_client: int):
+        self.total, self.per_client, self.free = total, per_client, total
+        self.held: dict[str, int] = {}
         self.changed = asyncio.Condition()
 
-    async def take(self, wanted: int) -> int:
-        wanted = min(wanted, self.total)
+    async def take(self, wanted: int, client: str) -> int:
+        wanted = min(wanted, self.total, self.per_client)
         async with self.changed:
-            await self.changed.wait_for(lambda: self.free >= wanted)
+            await self.changed.wait_for(
+                lambda: self.free >= wanted and self.held.get(client, 0) + wanted <= self.per_client)
             self.free -= wanted
+            self.held[client] = self.held.get(client, 0) + wanted
         return wanted
 
-    async def give(self, taken: int) -> None:
+    async def give(self, taken: int, client: str) -> None:
         async with self.changed:
             self.free += taken
+            self.held[client] -= taken
+            if not self.held[client]:
+                del self.held[client]
             self.changed.notify_all()
 
 
@@ -81,20 +92,28 @@ def _declared_length(request, limit: int) -> int:
     return int(declared)
 
 
-async def _read_body(request, length: int) -> bytearray:
-    """Exactly `length` bytes into one buffer (no growing copies); Refused if the client sends more or less."""
+async def _next_piece(pieces) -> bytes:
+    """The next piece of a body, or Refused when none comes within HEADER_SECONDS (a body that dribbles)."""
     from starlette.requests import ClientDisconnect
 
-    body, got = bytearray(length), 0
+    try:
+        return await asyncio.wait_for(pieces.__anext__(), HEADER_SECONDS)
+    except (StopAsyncIteration, ClientDisconnect):
+        return b""
+    except asyncio.TimeoutError:
+        raise Refused(408, f"发送工作簿中途停顿超过{HEADER_SECONDS}秒，请检查网络后再试。") from None
+
+
+async def _read_body(first: bytes, pieces, length: int) -> bytearray:
+    """Exactly `length` bytes into one buffer (no growing copies); Refused if the client sends more or less."""
+    body, got, piece = bytearray(length), 0, first
     with memoryview(body) as view:
-        try:
-            async for chunk in request.stream():
-                if got + len(chunk) > length:
-                    raise Refused(400, "请求内容比注明的长度长，服务器不予处理。")
-                view[got:got + len(chunk)] = chunk
-                got += len(chunk)
-        except ClientDisconnect:
-            pass  # told below; nobody is listening any more
+        while piece:
+            if got + len(piece) > length:
+                raise Refused(400, "请求内容比注明的长度长，服务器不予处理。")
+            view[got:got + len(piece)] = piece
+            got += len(piece)
+            piece = await _next_piece(pieces) if got < length else b""
     if got != length:
         raise Refused(400, "请求内容不完整（连接中断），请再试一次。")
     return body
@@ -107,23 +126,38 @@ def _pool_specs(settings: Settings) -> dict[str, PoolSpec]:
     return specs
 
 
-async def _press(settings: Settings, budget: Budget, pools: dict[str, Pool], name: str, request) -> Answer:
+@dataclass
+class Shared:
+    """What every request of one server shares: the body budget, the pools, the turn of the big bodies."""
+
+    budget: Budget
+    pools: dict[str, Pool]
+    big: asyncio.Semaphore
+
+
+async def _press(settings: Settings, shared: Shared, name: str, request) -> Answer:
     script = admit(settings.access, name, request.headers.get("authorization", ""),
                    request.headers.get("content-type", ""))
     length = _declared_length(request, settings.max_body)
+    client = request.client.host if request.client else ""
+    pieces = request.stream().__aiter__()
+    first = await _next_piece(pieces) if length else b""  # nothing is held for a body that has not begun
     try:
-        taken = await asyncio.wait_for(budget.take(length), BUSY_SECONDS)
+        taken = await asyncio.wait_for(shared.budget.take(length, client), BUSY_SECONDS)
     except asyncio.TimeoutError:
         raise Refused(503, "服务器正忙（同时处理的工作簿太多），请稍后再点。") from None
     try:
         seconds = min(BODY_SECONDS, 10 + length / BODY_RATE)
         try:
-            body = await asyncio.wait_for(_read_body(request, length), seconds)
+            body = await asyncio.wait_for(_read_body(first, pieces, length), seconds)
         except asyncio.TimeoutError:
             raise Refused(408, f"发送工作簿超过{seconds:.0f}秒仍未完成，请检查网络后再试。") from None
-        return await pools[script.who].run(name, body)
+        if length <= BIG_BODY:
+            return await shared.pools[script.who].run(name, body)
+        async with shared.big:
+            return await shared.pools[script.who].run(name, body)
     finally:
-        await budget.give(taken)
+        await shared.budget.give(taken, client)
 
 
 ALERT_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
@@ -133,19 +167,25 @@ ALERT_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><t
 >确定</button></p></body></html>"""  # the message xlwings' parent.js expects: "button|callback"
 
 
+HTTP_ERRORS = {404: "服务器上没有这个地址。按钮的地址是 /xlwings/custom-scripts-call/<按钮名>。",
+               405: "这个地址不接受这种请求方式。"}
+
+
 def create_app(settings: Settings):
     """The FastAPI app behind the Host guard; its lifespan starts and stops the worker pools."""
     from fastapi import FastAPI
+    from fastapi.exceptions import RequestValidationError
     from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 
     pools: dict[str, Pool] = {}
-    state: dict[str, Budget] = {}
+    state: dict[str, Shared] = {}
 
     @asynccontextmanager
     async def lifespan(app):
         threads = ThreadPoolExecutor(max_workers=4 * (settings.clerk_workers + 1), thread_name_prefix="press")
         pools.update({who: Pool(spec, settings.programmes, threads) for who, spec in _pool_specs(settings).items()})
-        state["budget"] = Budget(BODY_BUDGET)
+        state["shared"] = Shared(Budget(BODY_BUDGET, CLIENT_BUDGET), pools, asyncio.Semaphore(1))
         try:
             await asyncio.gather(*(pool.start() for pool in pools.values()))
             yield
@@ -154,15 +194,24 @@ def create_app(settings: Settings):
                 pool.close()
             threads.shutdown(wait=False, cancel_futures=True)
 
-    app = FastAPI(title="xltasks", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app = FastAPI(title="xltasks", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan,
+                  redirect_slashes=False)
 
     def refused(status: int, message: str) -> PlainTextResponse:
         return PlainTextResponse(message, status_code=status, media_type="text/plain; charset=utf-8")
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request, exc):
+        return refused(exc.status_code, HTTP_ERRORS.get(exc.status_code, "请求无法处理。"))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameters(request, exc):
+        return refused(400, "请求的参数不正确。")
+
     @app.post("/xlwings/custom-scripts-call/{script}")
     async def custom_scripts_call(script: str, request: Request):
         try:
-            answer = await _press(settings, state["budget"], pools, script, request)
+            answer = await _press(settings, state["shared"], script, request)
         except Refused as exc:
             return refused(exc.status, str(exc))
         except Exception:  # noqa: BLE001 - logged here; the clerk gets one sentence, the server keeps serving
@@ -193,16 +242,32 @@ def create_app(settings: Settings):
     return HostGuard(app, settings.access)
 
 
+BAD_REQUEST = "请求格式不正确（HTTP 协议错误），服务器不予处理。请用 xlwings 客户端发送。"
+
+
 def _guarded_protocol():
-    """uvicorn's h11 protocol, closing a connection whose request head has not arrived within HEADER_SECONDS of
-    its opening or of its last answer (uvicorn itself waits for the first request for ever, and restarts its
-    keep-alive timer at every byte, so a socket that dribbles or sends nothing would hold its place)."""
+    """uvicorn's h11 protocol with three guards of ours:
+    - a connection whose request head has not arrived within HEADER_SECONDS of its opening or of its last answer
+      is closed (uvicorn waits for a first request for ever, and restarts its keep-alive timer at every byte);
+    - past CLIENT_CONNECTIONS from one address, or MAX_CONNECTIONS in all, the oldest idle connection is closed
+      to make room, never the new one: a flood of sockets cannot lock out a press (uvicorn would answer 503);
+    - its "Invalid HTTP request" answer is in Chinese."""
+    import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     class GuardedH11(H11Protocol):
         def connection_made(self, transport) -> None:
             super().connection_made(transport)
+            self.opened = self.loop.time()
             self._arm()
+            address = self.client[0] if self.client else ""
+            mine = [c for c in self.connections if c.client and c.client[0] == address]
+            for crowd, limit in ((mine, CLIENT_CONNECTIONS), (list(self.connections), MAX_CONNECTIONS)):
+                if len(crowd) > limit:
+                    _close_oldest_idle(crowd, self)
+
+        def idle(self) -> bool:
+            return self.cycle is None or self.cycle.response_complete
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
@@ -212,11 +277,23 @@ def _guarded_protocol():
             self.loop.call_later(HEADER_SECONDS, self._head_due, self.cycle)
 
         def _head_due(self, cycle) -> None:
-            idle = self.cycle is None or self.cycle.response_complete
-            if self.cycle is cycle and idle and not self.transport.is_closing():
+            if self.cycle is cycle and self.idle() and not self.transport.is_closing():
                 self.transport.close()
 
+        def send_400_response(self, msg: str) -> None:
+            headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]
+            for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                          h11.Data(data=BAD_REQUEST.encode("utf-8")), h11.EndOfMessage()):
+                self.transport.write(self.conn.send(event))
+            self.transport.close()
+
     return GuardedH11
+
+
+def _close_oldest_idle(crowd: list, newcomer) -> None:
+    idle = [c for c in crowd if c is not newcomer and c.idle() and not c.transport.is_closing()]
+    if idle:
+        min(idle, key=lambda c: c.opened).transport.close()
 
 
 def _more_files() -> None:
@@ -243,7 +320,7 @@ def serve(host: str, port: int, settings: Settings) -> None:
         signal.signal(stop, lambda *_: sys.exit(0))
     _more_files()
     config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning", http=_guarded_protocol(),
-                            limit_concurrency=MAX_CONNECTIONS, timeout_keep_alive=5, lifespan="on")
+                            timeout_keep_alive=5, timeout_graceful_shutdown=GRACE_SECONDS, lifespan="on")
     uvicorn.Server(config).run()
 
 

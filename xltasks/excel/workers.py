@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import pickle
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -95,9 +96,19 @@ def _press_once(name: str, body: bytes, programmes: list) -> Answer:
         return Answer(500, TEXT, FAILED.encode("utf-8"))
 
 
-def _worker_main(conn, programmes: list, memory_mb: int) -> None:
+def _die_with(parent: int) -> None:
+    """A worker busy on a press does not read its pipe: if the server is killed (kill -9), the worker learns it
+    here, from being handed to another parent, and ends within a second instead of running on for an hour."""
+    while True:
+        if os.getppid() != parent:
+            os._exit(70)
+        time.sleep(1)
+
+
+def _worker_main(conn, programmes: list, memory_mb: int, parent: int) -> None:
     """A worker's life: warm up, say ready, then one press per request until the server closes the pipe."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    threading.Thread(target=_die_with, args=(parent,), daemon=True, name="die-with-server").start()
     _limit_memory(memory_mb)
     import xlwings  # noqa: F401 - imported before the first press, so it is not paid by a clerk
 
@@ -123,7 +134,7 @@ class Worker:
 
     def __init__(self, context, spec: PoolSpec, programmes: list):
         self.pipe, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, programmes, spec.memory_mb),
+        self.process = context.Process(target=_worker_main, args=(child, programmes, spec.memory_mb, os.getpid()),
                                        name=f"xltasks-{spec.who}", daemon=False)  # a merge starts processes too
         self.process.start()
         child.close()
@@ -164,8 +175,11 @@ class Pool:
     def _new_worker(self) -> Worker:
         worker = Worker(self.context, self.spec, self.programmes)
         with self.lock:
-            self.workers.add(worker)
-        return worker
+            if not self.closed:
+                self.workers.add(worker)
+                return worker
+        worker.stop()  # the server stopped while this one started: it must not outlive the server
+        raise WorkerLost("the pool was closed")
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -186,10 +200,23 @@ class Pool:
                 log.exception("could not start a %s worker; trying again", self.spec.who)
                 await asyncio.sleep(5)
 
+    async def _checkout(self) -> Worker | None:
+        """A free, living worker (one that died while idle is replaced, not handed out), or None after the wait."""
+        deadline = asyncio.get_running_loop().time() + self.spec.queue_seconds
+        while True:
+            left = deadline - asyncio.get_running_loop().time()
+            try:
+                worker = await asyncio.wait_for(self.idle.get(), max(left, 0.001))
+            except asyncio.TimeoutError:
+                return None
+            if worker.process.is_alive():
+                return worker
+            log.error("a %s worker died while idle; starting another", self.spec.who)
+            asyncio.ensure_future(self._replace(worker))
+
     async def run(self, name: str, body: bytes) -> Answer:
-        try:
-            worker = await asyncio.wait_for(self.idle.get(), self.spec.queue_seconds)
-        except asyncio.TimeoutError:
+        worker = await self._checkout()
+        if worker is None:
             return Answer(503, TEXT, self.spec.busy.encode("utf-8"))
         # the worker goes back (or is replaced) when its press ends, even if this request is cancelled meanwhile
         future = asyncio.get_running_loop().run_in_executor(self.threads, worker.call, name, body, self.spec.seconds)
@@ -209,12 +236,12 @@ class Pool:
             asyncio.ensure_future(self._replace(worker))
 
     def close(self) -> None:
-        self.closed = True
         with self.lock:
+            self.closed = True
             workers = list(self.workers)
         for worker in workers:
             worker.stop()
 
     def pids(self) -> list[int]:
         with self.lock:
-            return [w.process.pid for w in self.workers if w.process.pid]
+            return [w.process.pid for w in self.workers if w.process.is_alive()]
