@@ -294,6 +294,18 @@ def test_a_thousand_presses_in_a_row_keep_memory_flat(server, office):
     assert tree_rss_mb(proc.pid) - warmed < 60, (warmed, tree_rss_mb(proc.pid))
 
 
+def with_settings(master: Path) -> Path:
+    """The master with the 使用说明 rows the coordinator's buttons read (本期期次 and the two folders)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(master)
+    if not any(row[0].value == "本期期次" for row in wb["使用说明"].iter_rows()):
+        for row in (["本期期次", "2026年11月"], ["报送表文件夹", "报送表"], ["下发表文件夹", "下发表"]):
+            wb["使用说明"].append(row)
+        wb.save(master)
+    return master
+
+
 @pytest.fixture(scope="module")
 def big_office(tmp_path_factory):
     """A programme of 10,000 tasks in 1,000 units, every return issued into the inbox, 100 of them filled."""
@@ -333,13 +345,7 @@ def test_a_clerks_press_does_not_wait_behind_a_merge(big_office, office):
     _, filled = office
     proc, url = start("--coordinator-token-file", str(root / "coord.txt"), "--programmes", str(root / "programmes.toml"))
     try:
-        from openpyxl import load_workbook
-
-        master = root / "总台账.xlsx"
-        wb = load_workbook(master)
-        for row in (["本期期次", "2026年11月"], ["报送表文件夹", "报送表"], ["下发表文件夹", "下发表"]):
-            wb["使用说明"].append(row)
-        wb.save(master)
+        master = with_settings(root / "总台账.xlsx")
         body = payload(master, include=list(NEEDED_SHEETS))
         finished = {}
 
@@ -368,18 +374,13 @@ def test_a_clerks_press_does_not_wait_behind_a_merge(big_office, office):
 def test_a_60_gb_sparse_file_in_the_inbox_is_refused_unread(server, office):
     """批量校验 and 汇总报送 on the server: the sparse file is named as too large, from its size alone (hashing it took
     94 s under the one lock before); the coordinator's buttons answer as usual."""
-    from openpyxl import load_workbook
-
     proc, url = server
     root, filled = office
     inbox, master = root / "报送表", root / "总台账.xlsx"
     (inbox / "filled.xlsx").write_bytes(filled.read_bytes())
     with open(inbox / "巨大.xlsx", "wb") as f:
         f.truncate(60 * 2**30)
-    wb = load_workbook(master)
-    for row in (["本期期次", "2026年11月"], ["报送表文件夹", "报送表"], ["下发表文件夹", "下发表"]):
-        wb["使用说明"].append(row)
-    wb.save(master)
+    with_settings(master)
     try:
         body = payload(master, include=list(NEEDED_SHEETS))
         checked = call(url, "validate_folder", body, COORD)
@@ -390,3 +391,98 @@ def test_a_60_gb_sparse_file_in_the_inbox_is_refused_unread(server, office):
         assert merged.status_code == 200 and "汇总1份，退回1份" in json.dumps(merged.json(), ensure_ascii=False)
     finally:
         (inbox / "巨大.xlsx").unlink()
+
+
+def test_a_flood_of_sockets_from_one_address_cannot_lock_out_a_press(server, office):
+    """1,100 idle sockets (past the 1,000 the server keeps): the oldest idle ones are closed to make room, and a
+    press is answered (uvicorn answered 503 in English to everyone while they stayed)."""
+    import resource
+
+    proc, url = server
+    _, filled = office
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(soft, 4096), hard), hard))
+    port = int(url.rsplit(":", 1)[1])
+    flood = []
+    try:
+        for _ in range(1100):
+            flood.append(socket.create_connection(("127.0.0.1", port)))
+        answer = call(url, "validate_return", payload(filled))
+        assert answer.status_code == 200, answer.text
+        flood[0].settimeout(5)
+        assert flood[0].recv(1) == b""  # the oldest was closed to make room
+    finally:
+        for s in flood:
+            s.close()
+
+
+def test_bodies_that_never_come_hold_nothing(server, office):
+    """Two requests that declare 64 MB and 32 MB and send nothing: a clerk's press is still answered at once (they
+    held the whole budget for 120 s before), and they are cut when their body stalls."""
+    proc, url = server
+    _, filled = office
+    port = int(url.rsplit(":", 1)[1])
+    stalled = []
+    for size in (64 * 2**20, 32 * 2**20):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(f"POST /xlwings/custom-scripts-call/validate_return HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  f"Authorization: {CLERK}\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n\r\n"
+                  .encode() + b'{"client":')
+        stalled.append(s)
+    try:
+        answer = httpx.post(f"{url}/xlwings/custom-scripts-call/validate_return", content=payload(filled),
+                            timeout=20, headers={"Authorization": CLERK, "Content-Type": "application/json"})
+        assert answer.status_code == 200, answer.text
+        stalled[0].settimeout(30)
+        reply = b""
+        while "停顿".encode() not in reply and (piece := stalled[0].recv(4096)):
+            reply += piece
+        assert reply.startswith(b"HTTP/1.1 408") and "停顿".encode() in reply
+    finally:
+        for s in stalled:
+            s.close()
+
+
+def test_protocol_errors_and_unknown_paths_are_answered_in_chinese(server):
+    _, url = server
+    port = int(url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")
+        s.settimeout(10)
+        reply = b""
+        while piece := s.recv(4096):
+            reply += piece
+    assert reply.startswith(b"HTTP/1.1 400") and "请求格式不正确".encode() in reply
+    for answer in (httpx.get(f"{url}/nope"), httpx.put(f"{url}/health"), httpx.get(f"{url}/health/"),
+                   httpx.get(f"{url}/health", headers=[("Origin", url), ("Origin", "http://evil.example")])):
+        assert answer.status_code in (400, 404, 405) and answer.headers["content-type"].startswith("text/plain")
+        assert "服务器" in answer.text or "请求" in answer.text, answer.text
+
+
+def test_a_killed_server_takes_its_busy_workers_with_it(big_office):
+    """kill -9 of the server while its coordinator worker merges: the worker and the processes its merge started
+    end within seconds (the worker ran on alone for as long as its press lasted, the merge's for good)."""
+    import threading
+
+    root, _ = big_office
+    proc, url = start("--coordinator-token-file", str(root / "coord.txt"), "--programmes", str(root / "programmes.toml"))
+    body = payload(with_settings(root / "总台账.xlsx"), include=list(NEEDED_SHEETS))
+    threading.Thread(target=lambda: _quietly(call, url, "refresh_stats", body, COORD), daemon=True).start()
+    time.sleep(1.5)  # the merge is under way, validating on processes of its own
+    workers = children(proc.pid)
+    assert len(workers) > 3  # the two workers, the coordinator's, and what its merge started
+    proc.kill()
+    proc.wait()
+    for _ in range(15):  # 3 s; the merge alone goes on for longer
+        alive = [p for p in workers if Path(f"/proc/{p}").exists() and "zombie" not in _state(p)]
+        if not alive:
+            break
+        time.sleep(0.2)
+    assert not alive, "workers outlived a killed server"
+
+
+def _quietly(function, *args):
+    try:
+        function(*args)
+    except httpx.TransportError:
+        pass  # the server was killed under it

@@ -98,9 +98,12 @@ def _press_once(name: str, body: bytes, programmes: list) -> Answer:
 
 def _die_with(parent: int) -> None:
     """A worker busy on a press does not read its pipe: if the server is killed (kill -9), the worker learns it
-    here, from being handed to another parent, and ends within a second instead of running on for an hour."""
+    here, from being handed to another parent, and ends within a second instead of running on for an hour, with
+    the processes its press started."""
     while True:
         if os.getppid() != parent:
+            for child in multiprocessing.active_children():  # a merge's validating processes go with it
+                child.kill()
             os._exit(70)
         time.sleep(1)
 
