@@ -249,8 +249,9 @@ def _guarded_protocol():
     """uvicorn's h11 protocol with three guards of ours:
     - a connection whose request head has not arrived within HEADER_SECONDS of its opening or of its last answer
       is closed (uvicorn waits for a first request for ever, and restarts its keep-alive timer at every byte);
-    - past CLIENT_CONNECTIONS from one address, or MAX_CONNECTIONS in all, the oldest idle connection is closed
-      to make room, never the new one: a flood of sockets cannot lock out a press (uvicorn would answer 503);
+    - past CLIENT_CONNECTIONS from one address, or MAX_CONNECTIONS in all, the oldest idle connection (one that
+      never sent a byte first) is closed to make room, never the new one: a flood of sockets cannot lock out a
+      press (uvicorn would answer 503 to everyone);
     - its "Invalid HTTP request" answer is in Chinese."""
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -258,7 +259,7 @@ def _guarded_protocol():
     class GuardedH11(H11Protocol):
         def connection_made(self, transport) -> None:
             super().connection_made(transport)
-            self.opened = self.loop.time()
+            self.opened, self.heard = self.loop.time(), False
             self._arm()
             address = self.client[0] if self.client else ""
             mine = [c for c in self.connections if c.client and c.client[0] == address]
@@ -268,6 +269,10 @@ def _guarded_protocol():
 
         def idle(self) -> bool:
             return self.cycle is None or self.cycle.response_complete
+
+        def data_received(self, data: bytes) -> None:
+            self.heard = True  # a client that has spoken is closed last
+            super().data_received(data)
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
@@ -291,9 +296,10 @@ def _guarded_protocol():
 
 
 def _close_oldest_idle(crowd: list, newcomer) -> None:
+    """The oldest idle connection that never sent a byte (a flood's), else the oldest idle one (kept alive)."""
     idle = [c for c in crowd if c is not newcomer and c.idle() and not c.transport.is_closing()]
     if idle:
-        min(idle, key=lambda c: c.opened).transport.close()
+        min(idle, key=lambda c: (c.heard, c.opened)).transport.close()
 
 
 def _more_files() -> None:
