@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from test_excel_server import MASTER, free_port, server_log, start
+from test_excel_server import MASTER, server_log, start
 from xlwings_harness import apply, payload
 from xltasks.actions.demo import fill_demo_return
 from xltasks.actions.split import split
@@ -232,7 +232,7 @@ def test_a_lost_worker_is_replaced_and_the_server_keeps_answering(server, office
     assert httpx.get(f"{url}/health").json()["workers"] == before
 
 
-def _sample_rss(pid: int, until: "threading.Event", peaks: list[int]) -> None:
+def _sample_rss(pid: int, until, peaks: list[int]) -> None:
     while not until.is_set():
         peaks.append(tree_rss_mb(pid))
         time.sleep(0.2)
