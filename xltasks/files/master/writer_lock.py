@@ -1,0 +1,87 @@
+"""One writer at a time per master, across processes and PCs that share its folder: an OS lock beside it.
+
+filelock takes an operating-system lock (flock on Linux and macOS, msvcrt on Windows, both honoured on SMB shares)
+on `.xltasks-lock-<master>.lock`; the OS drops it when its holder dies, so a killed merge leaves no stale lock and
+no rule for one is needed. Beside it, `.xltasks-lock-<master>.who` names the holder (user, PC, process, since when)
+for the refusal a second writer gets after waiting WAIT_SECONDS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import getpass
+import inspect
+import os
+import socket
+from contextlib import contextmanager
+from pathlib import Path
+
+from xltasks.files.xlsx.safe_write import WriteRefused
+
+WAIT_SECONDS = 10
+
+
+def lock_paths(master: Path) -> tuple[Path, Path]:
+    """The lock file and the holder's note; their prefix keeps them out of a folder of returns."""
+    return (master.with_name(f".xltasks-lock-{master.name}.lock"),
+            master.with_name(f".xltasks-lock-{master.name}.who"))
+
+
+def _holder() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment (a service)
+        user = "未知用户"
+    now = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return f"{user}（电脑 {socket.gethostname()}，进程 {os.getpid()}）自 {now} 起"
+
+
+@contextmanager
+def one_writer(master: Path, wait: float = WAIT_SECONDS):
+    """Hold the master's writer lock for the block; WriteRefused (who holds it, since when) after `wait` seconds."""
+    from filelock import FileLock, Timeout
+
+    lock_path, who_path = lock_paths(Path(master))
+    lock = FileLock(str(lock_path), timeout=wait, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        try:
+            holder = who_path.read_text(encoding="utf-8").strip() or "另一个程序"
+        except OSError:
+            holder = "另一个程序"
+        raise WriteRefused(f"总台账“{master}”正由{holder}写入，已等{wait:.0f}秒。请等它完成后再试。") from None
+    except OSError as exc:
+        raise WriteRefused(f"无法在“{lock_path.parent}”中建立总台账的写入锁（{exc.strerror or exc}），"
+                           "请检查该文件夹是否可写。") from exc
+    try:
+        try:
+            who_path.write_text(_holder(), encoding="utf-8")
+        except OSError:
+            pass  # the note only helps the message; the lock itself holds
+        yield
+    finally:
+        try:
+            who_path.unlink(missing_ok=True)
+        except OSError:
+            pass
+        lock.release()
+
+
+def writes_master(argument: str = "master"):
+    """Decorate an action whose `argument` names the master it writes: the call holds the master's writer lock
+    (not with dry_run=True, nor when the argument is None)."""
+    def decorate(function):
+        signature = inspect.signature(function)
+
+        @functools.wraps(function)
+        def locked(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            master = bound.arguments.get(argument)
+            if master is None or bound.arguments.get("dry_run"):
+                return function(*args, **kwargs)
+            with one_writer(Path(master)):
+                return function(*args, **kwargs)
+        return locked
+    return decorate
