@@ -12,6 +12,7 @@ from pathlib import Path
 from xltasks.core.assignment import Assignment, assign, expand
 from xltasks.core.config import Config
 from xltasks.core.findings import Finding
+from xltasks.core.oserrors import describe_os_error
 from xltasks.core.returns import return_file_name
 from xltasks.core.units import split_units
 from xltasks.files.master.read import MasterBook, read_master
@@ -117,7 +118,7 @@ def split(master: Path, out_dir: Path, round_name: str, config: Config | None = 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise WriteRefused(f"无法创建输出文件夹“{out_dir}”（{exc.strerror or exc}），请换一个文件夹。") from exc
+        raise WriteRefused(f"无法创建输出文件夹，报送表未生成。{describe_os_error(exc, out_dir)}") from exc
     paths = _unique_paths(out_dir, round_name, shares)
     existing = [p.name for p in paths if p.exists()]
     if existing and not force:
@@ -141,6 +142,9 @@ def split(master: Path, out_dir: Path, round_name: str, config: Config | None = 
             files.append(ReturnFile(path, share, backup))
             if progress:
                 progress(files[-1])
+    except OSError as exc:  # a full disk midway: say which returns were written before it
+        done = f"已生成{len(files)}个报送表（{files[-1].path.name}等），其余未生成。" if files else "报送表均未生成。"
+        raise WriteRefused(done + describe_os_error(exc, out_dir)) from exc
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

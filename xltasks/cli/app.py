@@ -17,6 +17,7 @@ from xltasks.cli.demo import demo_command
 from xltasks.cli.excel import excel_group, serve_command
 from xltasks.cli.prepare import import_command, split_command
 from xltasks.core.findings import Finding
+from xltasks.core.oserrors import describe_os_error, is_os_failure
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, help=(
@@ -75,17 +76,26 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_CANNOT_RUN)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except OSError as exc:  # a read-only folder, a full disk, a file held open: the user can act on it
+        if not is_os_failure(exc):
+            _internal_error(exc, as_json)
+        _fail(describe_os_error(exc), None, as_json)
     except Exception as exc:  # noqa: BLE001 - a bug of ours must still not show a clerk a traceback
-        if os.environ.get("XLTASKS_DEBUG"):
-            raise
-        _fail(f"xltasks 内部出错（{type(exc).__name__}: {str(exc)[:200]}）。请把命令和文件发给技术人员；"
-              "设置环境变量 XLTASKS_DEBUG=1 可看到详细信息。", None, as_json)
+        _internal_error(exc, as_json)
     sys.exit(EXIT_OK)
+
+
+def _internal_error(exc: Exception, as_json: bool) -> None:
+    """A bug of ours: the clerk is told whom to send it to; XLTASKS_DEBUG=1 shows the traceback."""
+    if os.environ.get("XLTASKS_DEBUG"):
+        raise exc
+    _fail(f"xltasks 内部出错（{type(exc).__name__}: {str(exc)[:200]}）。请把命令和文件发给技术人员；"
+          "设置环境变量 XLTASKS_DEBUG=1 可看到详细信息。", None, as_json)
 
 
 def _fail(message: str, found: Finding | None, as_json: bool) -> None:
     if as_json:
         emit_json({"error": found.to_dict() if found else {"code": "command.cannot-run", "message": message}})
     else:
-        Console(stderr=True, highlight=False).print(f"[bold red]无法执行：[/]{escape(message)}")
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]无法执行：[/]{escape(message)}")
     sys.exit(EXIT_CANNOT_RUN)

@@ -11,9 +11,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from xltasks.cli.common import (CONFIG_HELP, EXIT_INPUT_ERRORS, JSON_HELP, CannotRun, console, date_option, emit_json,
-                                load_config, print_findings)
+from xltasks.cli.common import (CONFIG_HELP, EXIT_CANNOT_RUN, EXIT_INPUT_ERRORS, JSON_HELP, CannotRun, console,
+                                date_option, emit_json, load_config, print_findings)
 from xltasks.core.findings import SourceError
+from xltasks.core.oserrors import describe_os_error
 from xltasks.files.xlsx.safe_write import WriteRefused
 
 
@@ -35,7 +36,7 @@ from xltasks.files.xlsx.safe_write import WriteRefused
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def validate_command(paths: tuple[Path, ...], master: Path | None, round_name: str | None, jobs: int | None,
                      report: Path | None, annotate_dir: Path | None, as_json: bool) -> None:
-    from xltasks.actions.validate import validate, write_annotations, write_report
+    from xltasks.actions.validate import validate
 
     if report is not None and report.suffix.lower() != ".xlsx":
         raise CannotRun(f"校验汇总表必须保存为 .xlsx 文件，当前为“{report.name}”。")
@@ -55,6 +56,28 @@ def validate_command(paths: tuple[Path, ...], master: Path | None, round_name: s
     except SourceError as exc:
         raise CannotRun(f"总台账无法读取：{exc.finding.message}", exc.finding) from exc
     data = result.to_json()
+    failed = _write_validate_outputs(result, data, report, annotate_dir)
+    if as_json:
+        emit_json(data | ({"error": {"code": "validate.output-not-written", "message": failed}} if failed else {}))
+    else:
+        render_validate(result)
+        if data.get("report"):
+            console().print(f"校验汇总表：{escape(str(report))}")
+        for item in data.get("annotated", []):
+            shown = f"标注副本：{item['copy']}" if item["copy"] else "（非 .xlsx 文件，未生成标注副本，问题见汇总表）"
+            console().print(f"{escape(Path(item['path']).name)} → {escape(shown)}")
+    if failed:  # the results are shown above; the file that could not be written is the refusal
+        if not as_json:
+            Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]无法执行：[/]{escape(failed)}")
+        sys.exit(EXIT_CANNOT_RUN)
+    if result.summary()["errors"]:
+        sys.exit(EXIT_INPUT_ERRORS)
+
+
+def _write_validate_outputs(result, data: dict, report: Path | None, annotate_dir: Path | None) -> str:
+    """Write --report and --annotate, noting them in data; the Chinese reason when one could not be written."""
+    from xltasks.actions.validate import write_annotations, write_report
+
     try:
         if report is not None:
             write_report(result, report)
@@ -62,19 +85,11 @@ def validate_command(paths: tuple[Path, ...], master: Path | None, round_name: s
         if annotate_dir is not None:
             data["annotated"] = [{"path": str(src), "copy": str(copy) if copy else None}
                                  for src, copy in write_annotations(result, annotate_dir)]
-    except (WriteRefused, OSError) as exc:
-        raise CannotRun(f"校验已完成，但结果文件无法写入：{exc}") from exc
-    if as_json:
-        emit_json(data)
-    else:
-        render_validate(result)
-        if report is not None:
-            console().print(f"校验汇总表：{escape(str(report))}")
-        for item in data.get("annotated", []):
-            shown = f"标注副本：{item['copy']}" if item["copy"] else "（非 .xlsx 文件，未生成标注副本，问题见汇总表）"
-            console().print(f"{escape(Path(item['path']).name)} → {escape(shown)}")
-    if result.summary()["errors"]:
-        sys.exit(EXIT_INPUT_ERRORS)
+    except WriteRefused as exc:
+        return f"校验已完成（结果见上），但结果文件未能写入：{exc}"
+    except OSError as exc:
+        return f"校验已完成（结果见上），但结果文件未能写入：{describe_os_error(exc, report or annotate_dir)}"
+    return ""
 
 
 def _validate_with_progress(paths, master, round_name, jobs):
@@ -152,8 +167,7 @@ def merge_command(master: Path, paths: tuple[Path, ...], round_name: str, as_of,
             Console(stderr=True, highlight=False).print(f"[yellow]{escape(message)}[/]")
         sys.exit(EXIT_INPUT_ERRORS)
     except OSError as exc:  # the temporary file or the move: a read-only folder, a full disk
-        raise CannotRun(f"总台账未改动：无法写入“{master.parent}”（{exc.strerror or exc}），请检查文件夹权限和磁盘空间。") \
-            from exc
+        raise CannotRun(f"总台账未改动：{describe_os_error(exc, master.parent)}") from exc
     if as_json:
         emit_json(result.to_json())
     else:

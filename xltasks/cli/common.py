@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from xltasks.core.config import Config, ConfigError, parse_config
 from xltasks.core.findings import Finding
+from xltasks.core.oserrors import describe_os_error
 
 
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_CANNOT_RUN = 0, 1, 2
@@ -42,7 +43,7 @@ def load_config(path: str | None) -> Config:
     except UnicodeDecodeError as exc:
         raise CannotRun(f"配置文件“{path}”不是UTF-8编码的文本，请用记事本另存为UTF-8后再试。") from exc
     except OSError as exc:
-        raise CannotRun(f"无法读取配置文件“{path}”：{exc.strerror or exc}") from exc
+        raise CannotRun(f"配置文件{describe_os_error(exc, path)}") from exc
     try:
         return parse_config(text)
     except ConfigError as exc:

@@ -10,6 +10,7 @@ from xltasks.cli.collect import render_merge
 from xltasks.cli.common import JSON_HELP, CannotRun, console, emit_json
 from xltasks.cli.prepare import render_import, render_split
 from xltasks.core.findings import SourceError
+from xltasks.core.oserrors import describe_os_error
 from xltasks.files.xlsx.safe_write import WriteRefused
 
 
@@ -27,7 +28,9 @@ def demo_command(out_dir: Path, as_json: bool) -> None:
 
     try:
         results = run_demo(out_dir)
-    except (SourceError, WriteRefused, SplitRefused, OSError) as exc:
+    except OSError as exc:
+        raise CannotRun(f"演示未能完成：{describe_os_error(exc, out_dir)}") from exc
+    except (SourceError, WriteRefused, SplitRefused) as exc:
         raise CannotRun(f"演示未能完成：{getattr(exc, 'finding', None) and exc.finding.message or exc}") from exc
     if as_json:
         emit_json({"output": str(out_dir), "programmes": [i.to_json() for i, _, _ in results],

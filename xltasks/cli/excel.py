@@ -9,6 +9,7 @@ from rich.markup import escape
 
 
 from xltasks.cli.common import CannotRun, console
+from xltasks.core.oserrors import describe_os_error
 
 
 @click.command("serve", help=(
@@ -50,7 +51,9 @@ def serve_command(host: str, port: int, token_file: Path | None, coordinator_tok
     try:
         clerk, coordinator = read_token(token_file), read_token(coordinator_token_file)
         programmes = load_programmes(programmes_path) if programmes_path else []
-    except (OSError, ValueError, ProgrammesError) as exc:
+    except OSError as exc:  # a token file missing or unreadable
+        raise CannotRun(f"口令文件{describe_os_error(exc)}") from exc
+    except (ValueError, ProgrammesError) as exc:
         raise CannotRun(str(exc)) from exc
     if clerk and clerk == coordinator:
         raise CannotRun("填报员口令与协调员口令相同：每台填报电脑都会握有汇总的权限。请为两者设不同的口令。")

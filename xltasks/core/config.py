@@ -104,7 +104,14 @@ def parse_config(text: str | None) -> Config:
     try:
         data = tomllib.loads(text) if text else {}
     except tomllib.TOMLDecodeError as exc:
-        where = re.search(r"line (\d+)", str(exc))
-        raise ConfigError(f"配置文件不是有效的TOML格式（第{where[1]}行附近），请检查引号、括号和等号。" if where else
-                          "配置文件不是有效的TOML格式，请检查引号、括号和等号。") from exc
+        raise ConfigError(f"配置文件{toml_error_text(exc)}") from exc
     return config_from_dict(data)
+
+
+def toml_error_text(exc: tomllib.TOMLDecodeError) -> str:
+    """"不是有效的TOML格式（第3行第7列附近）…" from tomllib's English "... (at line 3, column 7)"."""
+    found = re.search(r"line (\d+), column (\d+)", str(exc)) or re.search(r"line (\d+)", str(exc))
+    where = ""
+    if found:
+        where = f"（第{found[1]}行" + (f"第{found[2]}列" if found.re.groups > 1 else "") + "附近）"
+    return f"不是有效的TOML格式{where}，请检查引号、括号和等号。"

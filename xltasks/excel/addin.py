@@ -23,6 +23,7 @@ import zipfile
 from importlib import resources
 from pathlib import Path
 
+from xltasks.core.oserrors import describe_os_error
 from xltasks.excel.vba_project import Reference, vba_project
 from xltasks.files.xlsx.safe_write import WriteRefused, write_atomically
 
@@ -104,7 +105,7 @@ def build_addin(output: Path, remote: str | None = None, clerk: bool = False) ->
     except WriteRefused as exc:
         raise AddinError(str(exc)) from exc
     except OSError as exc:
-        raise AddinError(f"无法写入“{output}”（{exc.strerror or exc}）：请检查文件夹权限；"
+        raise AddinError(f"加载项未生成：{describe_os_error(exc, output.parent)}"
                          "如果 Excel 正打开着这个加载项，请先退出 Excel。") from exc
     return output
 

@@ -16,7 +16,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from xltasks.core.config import Config, ConfigError, parse_config
+from xltasks.core.config import Config, ConfigError, config_from_dict, toml_error_text
+from xltasks.core.oserrors import describe_os_error
 from xltasks.core.returns import META_SHEET
 
 
@@ -43,11 +44,22 @@ def _programme_id(master: Path) -> str:
         raise ProgrammesError(f"总台账“{master}”无法读取：{exc.finding.message}") from exc
 
 
-def load_programmes(path: Path) -> list[Programme]:
+def _read_toml(path: Path, what: str) -> dict:
+    """The parsed TOML file, or ProgrammesError with the path and, in Chinese, why it cannot be used."""
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ProgrammesError(f"项目配置文件“{path}”无法读取：{exc}") from exc
+        return tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except FileNotFoundError as exc:
+        raise ProgrammesError(f"找不到{what}“{path}”，请检查路径。") from exc
+    except OSError as exc:
+        raise ProgrammesError(f"{what}{describe_os_error(exc, path)}") from exc
+    except UnicodeDecodeError as exc:
+        raise ProgrammesError(f"{what}“{path}”不是UTF-8编码的文本，请用记事本另存为UTF-8后再试。") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ProgrammesError(f"{what}“{path}”{toml_error_text(exc)}") from exc
+
+
+def load_programmes(path: Path) -> list[Programme]:
+    data = _read_toml(path, "项目配置文件")
     found = []
     for i, entry in enumerate(data.get("programme", []), start=1):
         try:
@@ -56,10 +68,11 @@ def load_programmes(path: Path) -> list[Programme]:
             raise ProgrammesError(f"项目配置文件“{path}”第{i}个项目缺少 master、inbox 或 outbox。") from exc
         config = None
         if entry.get("config"):
+            what = f"项目“{master.name}”的配置文件"
             try:
-                config = parse_config(Path(entry["config"]).read_text(encoding="utf-8-sig"))
-            except (OSError, ConfigError) as exc:
-                raise ProgrammesError(f"项目“{master.name}”的配置文件有误：{exc}") from exc
+                config = config_from_dict(_read_toml(entry["config"], what))
+            except ConfigError as exc:
+                raise ProgrammesError(f"{what}“{entry['config']}”有误：{exc}") from exc
         found.append(Programme(master, inbox, outbox, config, _programme_id(master)))
     return found
 

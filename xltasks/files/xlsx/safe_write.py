@@ -125,8 +125,10 @@ def write_atomically(path: Path, save: Callable[[Path], None], *, replace: bool,
             backup = backup_name(path, dt.datetime.now())
             shutil.copy2(path, backup)
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as exc:
         temp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:  # a full disk names no file: the folder is the one
+            exc.filename = str(temp)
         raise
     if backup:
         _prune_backups(path)
