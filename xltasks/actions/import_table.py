@@ -9,6 +9,7 @@ from pathlib import Path
 from xltasks.core.config import Config
 from xltasks.core.programme import Programme, build_programme
 from xltasks.files.master.write import save_master
+from xltasks.files.master.writer_lock import writes_master
 from xltasks.files.sources.tables import read_source
 from xltasks.files.xlsx.safe_write import WriteRefused, write_atomically
 
@@ -81,6 +82,7 @@ def _refuse_merged_master(master: Path) -> None:
                            "丢掉历次进展、报送记录和协调员在总台账中添加的内容。如确需从头开始，请先把它改名或移到别处，再导入。")
 
 
+@writes_master()
 def import_table(source: Path, master: Path | None, config: Config, *, force: bool = False) -> ImportResult:
     """Read the source and write the master (atomically; an existing master only with force, and backed up)."""
     source = Path(source)

@@ -25,6 +25,7 @@ from xltasks.files.master.meta import shown_round
 from xltasks.files.master.read import read_master_whole
 from xltasks.files.master.register import earlier_rejected, last_contacts, received_before
 from xltasks.files.master.update import Shown, adopt_renamed_logs, update_master
+from xltasks.files.master.writer_lock import writes_master
 from xltasks.files.xlsx.safe_write import Unchanged, write_atomically
 
 
@@ -137,6 +138,7 @@ class NothingToMerge(Exception):
     """No return file at all under the given paths: the command has nothing to work on."""
 
 
+@writes_master()
 def merge(master: Path, paths: list[Path], round_name: str, config: Config | None = None, *,
           as_of: dt.date | None = None, dry_run: bool = False, jobs: int | None = None,
           today: dt.date | None = None) -> MergeResult:
