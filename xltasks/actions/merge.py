@@ -16,12 +16,12 @@ from xltasks.core.findings import SourceError, finding
 from xltasks.core.merge_plan import TaskResult, plan_merge
 from xltasks.core.reconcile import Reconciled, reconcile, reminder_text
 from xltasks.core.returns import safe_name_part
-from xltasks.core.status import round_before, round_end, same_round
+from xltasks.core.status import round_before, round_end, same_round, status_date
 from xltasks.core.validation.model import ReturnReport
 from xltasks.core.validation.row_rules import ROWS_NOT_MERGED, no_longer_ours
 from xltasks.files.master.history import Archive, archived_rounds, history_rounds, previous_texts
 from xltasks.files.master.logs import MergeWrite
-from xltasks.files.master.meta import shown_round
+from xltasks.files.master.meta import shown_basis, shown_round
 from xltasks.files.master.read import read_master_whole
 from xltasks.files.master.register import earlier_rejected, last_contacts, received_before
 from xltasks.files.master.update import Shown, adopt_renamed_logs, update_master
@@ -47,6 +47,7 @@ class MergeResult:
     shown_round: str = ""  # set when this merge was for an earlier round than the one the master shows
     unchanged: bool = False  # the master already held exactly this merge: not rewritten, no backup
     history_archive: str | None = None  # the workbook 历次进展's oldest rounds moved to, this merge
+    as_of_basis: str = "given"  # why as_of is the date it is: a key of core.status.AS_OF_BASES
 
     @property
     def merged_any(self) -> bool:
@@ -55,7 +56,8 @@ class MergeResult:
     def to_json(self) -> dict:
         """The --json output (schemas/merge-result.schema.json)."""
         return {
-            "master": str(self.master), "round": self.round, "as_of": self.as_of.isoformat(), "dry_run": self.dry_run,
+            "master": str(self.master), "round": self.round, "as_of": self.as_of.isoformat(),
+            "as_of_basis": self.as_of_basis, "dry_run": self.dry_run,
             "backup": str(self.backup) if self.backup else None,
             "tasks": [{"task_id": t.task_id, "status": t.status, "label": self.labels[t.status],
                        "lead_states": t.lead_states, "reported_by": t.answers.get("reported_by") or "",
@@ -122,11 +124,12 @@ def _shown_round(sheets, round_name: str, book, shares, stored, config: Config, 
     if current is None or same_round(current[0], round_name) or not round_before(round_name, current[0], order):
         return None
     name = current[0]
-    as_of = current[1] or round_end(name) or today
+    as_of, basis = status_date(name, today, current[1])
+    basis = shown_basis(sheets) or basis  # the basis it was shown with, kept beside the date
     reconciled = reconcile([], name, _owing(shares, [], stored, name), {}, earlier_returns(stored, name),
                            earlier_rejected(sheets, name) & set(shares))
     return Shown(name, as_of, plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days,
-                                         previous_texts(sheets, name)), reconciled)
+                                         previous_texts(sheets, name)), reconciled, basis)
 
 
 def _was_read(report: ReturnReport) -> bool:
@@ -143,8 +146,9 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
           as_of: dt.date | None = None, dry_run: bool = False, jobs: int | None = None,
           today: dt.date | None = None) -> MergeResult:
     """Validate every return, reconcile them by metadata (with the returns merged for this round before, kept in
-    the master), plan each task's state as of `as_of` (default: the end of the period the round names, else
-    today) and, unless `dry_run` or no file is for this round, write the master atomically."""
+    the master), plan each task's state as of `as_of` (default: the earlier of the last day of the period the
+    round names and today; today for a round that names no period) and, unless `dry_run` or no file is for this
+    round, write the master atomically."""
     config = config or parse_config(None)
     today = today or dt.date.today()
     master = Path(master)
@@ -158,7 +162,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     expect = expectation(book, config.groups)
     shares = expect.shares
     given_as_of = as_of is not None
-    as_of = as_of or round_end(round_name) or today
+    as_of, basis = status_date(round_name, today, as_of)
     checked = validate(list(paths), expect, round_name, jobs=jobs, today=today, as_of=as_of, besides=master)
     if not checked.files:
         raise NothingToMerge(", ".join(str(p) for p in paths))
@@ -190,7 +194,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     plan = plan_merge(book.tasks, shares, reconciled, as_of, config.warning_days, previous_texts(sheets, round_name))
     shown = _shown_round(sheets, round_name, book, shares, stored, config, today)
     result = MergeResult(master, round_name, as_of, plan, reconciled, config.status_labels, dry_run,
-                         warnings=warnings, shown_round=shown.round_name if shown else "")
+                         warnings=warnings, shown_round=shown.round_name if shown else "", as_of_basis=basis)
     result.reminder = reminder_text(round_name, reconciled.missing_units, last_contacts(sheets),
                                     rejected=[u for u in owing if u in reconciled.rejected_units],
                                     corrections=list(dict.fromkeys(  # a return merged before still stands
@@ -202,7 +206,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     entries = [store_row(round_name, report, mtimes.get(report.path, 0.0)) for report in reconciled.chosen.values()]
     store = renewed_store(store_rows(sheets)[1:], round_name, entries, history_rounds(sheets))
     written = MergeWrite(round_name, as_of, config.status_labels, config.status_colors, sha, leads,
-                         {t.task_id: t.content for t in book.tasks}, owing, store)
+                         {t.task_id: t.content for t in book.tasks}, owing, store, basis)
     macros = _vba_parts(master)
     archive: list[Archive] = []
     try:

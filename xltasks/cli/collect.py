@@ -138,7 +138,8 @@ def render_validate(result) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--round", "round_name", required=True, help="本期期次，例如“2026年11月”。/ The round being merged.")
 @click.option("--as-of", "as_of", callback=date_option, metavar="YYYY-MM-DD",
-              help="按哪一天计算状态，默认为期次的最后一天（无法识别时为今天）。/ The date states are computed for.")
+              help="按哪一天计算状态，默认为期次的最后一天与今天中较早的一天（期次看不出时间时为今天）。"
+                   "/ The date states are computed for; default: the earlier of the round's last day and today.")
 @click.option("--dry-run", is_flag=True, help="只报告，不写总台账。/ Report without writing the master.")
 @click.option("--config", "config_path", type=click.Path(), help=CONFIG_HELP)
 @click.option("--jobs", type=click.IntRange(1, 64), help="同时校验的文件数。/ Files checked at once.")
@@ -183,11 +184,13 @@ SHOWN_FILES = 20  # files not merged, each with its reason; --json has them all
 def render_merge(result) -> None:
     from collections import Counter
 
+    from xltasks.core.status import AS_OF_BASES
+
     out = console()
     files = Counter(f.outcome for f in result.reconciled.files)
     states = Counter(t.status for t in result.plan)
     done = "（试运行，未写入）" if result.dry_run else "完成" if result.written or result.unchanged else "未写入"
-    out.print(f"[bold]{escape(result.round)} 汇总{done}[/]，状态日期 {result.as_of}")
+    out.print(f"[bold]{escape(result.round)} 汇总{done}[/]，状态日期 {result.as_of}（{AS_OF_BASES[result.as_of_basis]}）")
     out.print(f"文件：已汇总{files['merged']}个，退回{files['rejected']}个，被替代{files['superseded']}个，"
               f"跳过{files['ignored']}个。")
     out.print("任务：" + "，".join(f"{result.labels[s]}{states[s]}项" for s in

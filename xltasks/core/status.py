@@ -54,6 +54,20 @@ def round_end(round_name: str) -> dt.date | None:
     return _month_end(year, month)
 
 
+# Why the status date is the date it is: the --json `as_of_basis` and the words 汇总统计's title gives it.
+AS_OF_BASES = {"round_end": "期次最后一天", "today": "汇总当天", "given": "指定日期"}
+
+
+def status_date(round_name: str, today: dt.date, given: dt.date | None = None) -> tuple[dt.date, str]:
+    """The date a round's states are computed as of, and its basis (a key of AS_OF_BASES): `given` when there is
+    one, else the earlier of the round's last day and today (a round not yet over is not judged by its end; one
+    that names no period, "第3期", by today). The basis says what the date is, so a given date that is today's or
+    the round's last day is told as such."""
+    end = round_end(round_name)
+    day = given or min(d for d in (end, today) if d)
+    return day, "round_end" if day == end else "today" if day == today else "given"
+
+
 def same_round(a: str | None, b: str | None) -> bool:
     """True when two round names mean the same round: "2021年6月", "2021年06月", "2021-06" and "2021.6" do;
     names that are not periods ("第3期") must match apart from spaces and width."""

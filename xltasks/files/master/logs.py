@@ -26,6 +26,7 @@ class MergeWrite:
     contents: dict[str, str]
     owing: list[str]
     store: list[list[object]]  # the 已汇总 returns of every round (core/answers.py), this round's entries renewed
+    as_of_basis: str = ""  # why as_of is that date: a key of core.status.AS_OF_BASES
 
 
 def as_date(value: object) -> object:

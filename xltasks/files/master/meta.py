@@ -23,6 +23,14 @@ def shown_round(book: list[SheetData]) -> tuple[str, dt.date | None] | None:
     return name, day
 
 
+def shown_basis(book: list[SheetData]) -> str:
+    """Why the shown round's status date is that date (a key of core.status.AS_OF_BASES), or "" when the master
+    does not say (written before it kept the basis)."""
+    meta = next((s for s in book if s.name == META_SHEET), None)
+    row = next((row for row in (meta.rows if meta else []) if len(row) >= 2 and row[0] == "shown_as_of_basis"), None)
+    return str(row[1] or "") if row else ""
+
+
 WRITTEN_KEY = "written_digest"
 
 

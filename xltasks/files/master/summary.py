@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from xltasks.core.merge_plan import TaskResult
+from xltasks.core.status import AS_OF_BASES
 from xltasks.files.master.layout import HEADER_ROW, SUMMARY_SHEET
 from xltasks.files.master.logs import MergeWrite
 from xltasks.files.xlsx.book_read import SheetData
@@ -25,6 +26,12 @@ def _one_line(text: str, chars: int) -> str:
     """The start of a text, to fit one line of a list: "T37AFFB9F 出台《铜川市养老服务促进条例》…"."""
     text = " ".join(text.split())
     return text if len(text) <= chars else text[:chars - 1] + "…"
+
+
+def summary_title(w: MergeWrite) -> str:
+    """"2026年12月 任务进展汇总（状态日期 2026-12-04，汇总当天）": the date states are as of, and why."""
+    basis = AS_OF_BASES.get(w.as_of_basis, "")
+    return f"{w.round_name} 任务进展汇总（状态日期 {w.as_of.isoformat()}{'，' + basis if basis else ''}）"
 
 
 def summary_sheet(plan: list[TaskResult], missing: list[str], w: MergeWrite, rejected: list[str] = ()
@@ -53,7 +60,7 @@ def summary_sheet(plan: list[TaskResult], missing: list[str], w: MergeWrite, rej
     if rejected:
         lists += [NOTHING, f"退回待重报单位（{len(rejected)}个）", *_capped(rejected, "个，见催办清单")]
     list_col = len(headers) + 1
-    rows = [[f"{w.round_name} 任务进展汇总（状态日期 {w.as_of.isoformat()}）"],
+    rows = [[summary_title(w)],
             [*headers, None, f"逾期未完成（{len(overdue)}项）"]]
     for i in range(max(len(table), len(lists))):
         row = table[i] if i < len(table) else [NOTHING] * len(headers)

@@ -100,6 +100,7 @@ class Shown:
     as_of: dt.date
     plan: list[TaskResult]
     reconciled: Reconciled
+    as_of_basis: str = ""
 
 
 def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], reconciled: Reconciled,
@@ -114,12 +115,13 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
     order = history_rounds(book)
     archived = archived_rounds(book)
     sheets = {sheet.name: sheet for sheet in book}
-    shown = shown or Shown(w.round_name, w.as_of, plan, reconciled)
+    shown = shown or Shown(w.round_name, w.as_of, plan, reconciled, w.as_of_basis)
     if META_SHEET in sheets:
         meta = sheets[META_SHEET]
         meta.state = "veryHidden"  # LibreOffice saves it as merely hidden; it is ours to keep out of view
         set_meta(meta, "shown_round", shown.round_name)
         set_meta(meta, "shown_as_of", shown.as_of.isoformat())
+        set_meta(meta, "shown_as_of_basis", shown.as_of_basis)
     _update_tasks(sheets[TASK_SHEET], shown.plan, w.labels)
     archives = meta_list(sheets.get(META_SHEET), ARCHIVES_KEY)
     moved = None
@@ -141,7 +143,8 @@ def update_master(book: list[SheetData], target: Path, plan: list[TaskResult], r
     old_store, sheets[STORE_SHEET] = sheets.get(STORE_SHEET), SheetData(STORE_SHEET, w.store, "veryHidden")
     sheets[STORE_SHEET].verbatim = unchanged_rows(old_store, sheets[STORE_SHEET], 1)  # below its header
     summary, summary_layout = summary_sheet(shown.plan, shown.reconciled.missing_units,
-                                            dataclasses.replace(w, round_name=shown.round_name, as_of=shown.as_of),
+                                            dataclasses.replace(w, round_name=shown.round_name, as_of=shown.as_of,
+                                                                as_of_basis=shown.as_of_basis),
                                             [u for u in w.owing if u in shown.reconciled.rejected_units])
     layouts = {TASK_SHEET: task_layout(w.labels), UNIT_SHEET: layout_of(UNIT_COLUMNS),
                ROSTER_SHEET: layout_of(ROSTER_COLUMNS), FINDING_SHEET: layout_of(FINDING_COLUMNS),
