@@ -17,6 +17,7 @@ import socket
 from contextlib import contextmanager
 from pathlib import Path
 
+from xltasks.core.oserrors import describe_os_error
 from xltasks.files.xlsx.safe_write import WriteRefused
 
 WAIT_SECONDS = 10
@@ -53,8 +54,7 @@ def one_writer(master: Path, wait: float = WAIT_SECONDS):
             holder = "另一个程序"
         raise WriteRefused(f"总台账“{master}”正由{holder}写入，已等{wait:.0f}秒。请等它完成后再试。") from None
     except OSError as exc:
-        raise WriteRefused(f"无法在“{lock_path.parent}”中建立总台账的写入锁（{exc.strerror or exc}），"
-                           "请检查该文件夹是否可写。") from exc
+        raise WriteRefused(f"总台账未改动，写入锁未能建立：{describe_os_error(exc, lock_path.parent)}") from exc
     try:
         try:
             who_path.write_text(_holder(), encoding="utf-8")
