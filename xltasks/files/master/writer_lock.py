@@ -2,7 +2,8 @@
 
 filelock takes an operating-system lock (flock on Linux and macOS, msvcrt on Windows, both honoured on SMB shares)
 on `.xltasks-lock-<master>.lock`; the OS drops it when its holder dies, so a killed merge leaves no stale lock and
-no rule for one is needed. Beside it, `.xltasks-lock-<master>.who` names the holder (user, PC, process, since when)
+no rule for one is needed. The file is removed before the lock is let go (filelock 4 retries a lock taken on a
+file removed meanwhile), so nothing of ours stays beside the master. Beside it, `.xltasks-lock-<master>.who` names the holder (user, PC, process, since when)
 for the refusal a second writer gets after waiting WAIT_SECONDS.
 """
 
@@ -62,11 +63,12 @@ def one_writer(master: Path, wait: float = WAIT_SECONDS):
             pass  # the note only helps the message; the lock itself holds
         yield
     finally:
-        try:
-            who_path.unlink(missing_ok=True)
-        except OSError:
-            pass
-        lock.release()
+        for done in (who_path, lock_path):  # nothing of ours stays beside the master
+            try:
+                done.unlink(missing_ok=True)
+            except OSError:
+                pass  # Windows: an open file cannot go; filelock removes it after the release there
+        lock.release()  # a waiter that locked the unlinked file sees it gone and takes a new one (filelock 4)
 
 
 def writes_master(argument: str = "master"):
