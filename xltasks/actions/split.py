@@ -13,6 +13,7 @@ from xltasks.core.assignment import Assignment, assign, expand
 from xltasks.core.config import Config
 from xltasks.core.findings import Finding
 from xltasks.core.oserrors import describe_os_error
+from xltasks.core.orphans import die_with_parent
 from xltasks.core.returns import return_file_name
 from xltasks.core.units import split_units
 from xltasks.files.master.read import MasterBook, read_master
@@ -134,7 +135,7 @@ def split(master: Path, out_dir: Path, round_name: str, config: Config | None = 
         backups = (_write_return(item) for item in work)
         pool = None
     else:  # building a workbook is Python work that holds the GIL: worker processes, each sent its units only
-        pool = ProcessPoolExecutor(jobs)
+        pool = ProcessPoolExecutor(jobs, initializer=die_with_parent)  # a killed split takes them with it
         backups = pool.map(_write_return, work, chunksize=max(1, min(16, len(work) // (jobs * 4))))
     files = []
     try:

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from xltasks.core.assignment import assign
 from xltasks.core.findings import SourceError, finding
+from xltasks.core.orphans import die_with_parent
 from xltasks.core.validation.check import validate_return
 from xltasks.core.validation.model import Expectation, ReturnReport
 from xltasks.files.master.read import MasterBook, read_master
@@ -133,6 +134,7 @@ PROCESS_POOL_FROM = 32  # below this many files, starting worker processes costs
 
 
 def _start_worker(expect: Expectation | None, round_name: str | None, today: dt.date, as_of: dt.date | None) -> None:
+    die_with_parent()  # a merge killed with -9 takes its checking processes with it
     _WORKER.update(expect=expect, round_name=round_name, today=today, as_of=as_of)  # once per process, not per file
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from xltasks.core.oserrors import describe_os_error
 from xltasks.files.xlsx.safe_write import WriteRefused
+from xltasks.files.xlsx.temp_files import remove_stale_temporaries
 
 WAIT_SECONDS = 10
 
@@ -61,6 +62,7 @@ def one_writer(master: Path, wait: float = WAIT_SECONDS):
             who_path.write_text(_holder(), encoding="utf-8")
         except OSError:
             pass  # the note only helps the message; the lock itself holds
+        remove_stale_temporaries(Path(master))  # what a killed writer left (no writer of this master runs now)
         yield
     finally:
         for done in (who_path, lock_path):  # nothing of ours stays beside the master

@@ -11,6 +11,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from xltasks.files.xlsx.temp_files import temp_prefix
+
 
 MAX_CELL_CHARS = 32_767
 # Characters no cell may hold (the same set openpyxl refuses); defined here so a command does not pay openpyxl's
@@ -112,7 +114,7 @@ def write_atomically(path: Path, save: Callable[[Path], None], *, replace: bool,
     if lock:
         raise WriteRefused(f"“{path.name}”正在被打开（发现锁文件“{lock.name}”），请先在Excel/WPS/LibreOffice中关闭后再试。"
                            "如确认没有打开，可删除该锁文件。")
-    fd, temp_name = tempfile.mkstemp(prefix=".xltasks-", suffix=path.suffix, dir=path.parent)
+    fd, temp_name = tempfile.mkstemp(prefix=temp_prefix(), suffix=path.suffix, dir=path.parent)  # whose
     os.close(fd)
     temp = Path(temp_name)
     backup = None
