@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from conftest import ROOT
 from xltasks.actions.split import split
 from xltasks.actions.validate import PROCESS_POOL_FROM
-from xltasks.files.xlsx.temp_files import STALE_SECONDS, host_tag, is_stale, remove_stale_temporaries
+from xltasks.files.xlsx.temp_files import STALE_SECONDS, host_tag, is_stale, remove_stale_temporaries, temp_name
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from merge_scale import fill, write_source  # noqa: E402
@@ -161,3 +161,15 @@ def test_only_our_stale_temporary_files_beside_the_master_are_removed(tmp_path):
     removed = remove_stale_temporaries(master)
     assert {p.name for p in removed} == expected
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"总台账.xlsx", *names, *old} - expected)
+
+
+def test_a_named_temporary_file_is_ours_while_its_writer_lives(tmp_path):
+    """The 历次进展 archive's temporary workbook is written by name (temp_name), not through mkstemp."""
+    mine = tmp_path / temp_name(".xlsx")
+    mine.write_bytes(b"x")
+    assert not is_stale(mine, ".xlsx")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    orphan = mine.with_name(mine.name.replace(f"-{os.getpid()}-", f"-{dead.pid}-"))
+    mine.rename(orphan)
+    assert is_stale(orphan, ".xlsx")

@@ -20,6 +20,7 @@ from xltasks.files.master.meta import meta_list
 from xltasks.files.master.write import layout_of
 from xltasks.files.xlsx.book_read import SheetData
 from xltasks.files.xlsx.book_write import write_book
+from xltasks.files.xlsx.temp_files import temp_name
 
 
 HISTORY_COLUMNS = [("round", "期次", 12), ("task_id", "任务编号", 11), ("lead_units", "牵头单位", 16),
@@ -135,7 +136,7 @@ def archive_history(sheet: SheetData, beside: Path, this_round: str, colors: dic
     while path.exists():
         n += 1
         path = beside.with_name(f"{stem}-{n}.xlsx")
-    temp = path.with_name(f".xltasks-{path.name}")  # a name find_returns skips
+    temp = path.with_name(temp_name(path.suffix))  # a name find_returns skips, and a later run can clear
     write_book(temp, [(archive, layout_of(HISTORY_COLUMNS))], colors)
     sheet.rows = sheet.rows[:HEADER_ROW] + [sheet.rows[r] for r in old["kept"]]
     sheet.comments = kept_comments

@@ -33,6 +33,13 @@ def temp_prefix() -> str:
     return f".xltasks-tmp-{host_tag()}-{os.getpid()}-"
 
 
+def temp_name(suffix: str) -> str:
+    """A fresh temporary file name of our pattern, for a file written by name rather than through mkstemp."""
+    import secrets
+
+    return temp_prefix() + "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789_") for _ in range(8)) + suffix
+
+
 def pid_alive(pid: int) -> bool:
     """Whether a process of this id runs on this PC (a process we may not signal still runs)."""
     if pid == os.getpid():
