@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -260,7 +261,9 @@ def test_refusals_exit_2_in_chinese_and_write_nothing(tmp_path, capsys):
     assert code == 2 and "锁文件" in err and len(list(out.glob("20*-报送表.xlsx"))) == 1
     lock.unlink()
     code, _, _ = run(["split", str(YANTA), "-o", str(out), "--round", "2026年11月", "--force"], capsys)
-    assert code == 0 and len(list(out.glob("20*-报送表.xlsx"))) == 15 and len(list(out.glob("*.备份-*"))) == 1
+    assert code == 0 and len(list(out.glob("20*-报送表.xlsx"))) == 15 and not list(out.glob("*.备份-*"))
+    kept = list((out / "备份").glob("*.备份-*"))  # not among the returns to be sent: in a 备份 subfolder
+    assert len(kept) == 1 and kept[0].read_bytes() == before and zipfile.is_zipfile(kept[0])
 
 
 def test_help_in_chinese_and_english():

@@ -26,7 +26,7 @@ from xltasks.files.master.read import read_master_whole
 from xltasks.files.master.register import earlier_rejected, last_contacts, received_before
 from xltasks.files.master.update import Shown, adopt_renamed_logs, update_master
 from xltasks.files.master.writer_lock import writes_master
-from xltasks.files.xlsx.safe_write import Unchanged, write_atomically
+from xltasks.files.xlsx.safe_write import FileSignature, Unchanged, write_atomically
 
 
 @dataclass
@@ -155,6 +155,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     if master.suffix.lower() not in (".xlsx", ".xlsm"):
         kind = master.suffix.lower().lstrip(".") or "未知"
         raise SourceError(finding("master.format", path=str(master), detail=kind))
+    read_as = FileSignature.of(master)  # before reading: a master saved meanwhile is then never overwritten
     book, sheets, info = read_master_whole(master, config.aliases)
     renamed = adopt_renamed_logs(sheets)
     # A round the master knows under another spelling ("2021年06月" for "2021年6月") keeps the master's spelling.
@@ -215,7 +216,7 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
                                   renamed=renamed)
             archive[:] = [moved] if moved else []
 
-        result.backup = write_atomically(master, save, replace=True, unless_same=True)
+        result.backup = write_atomically(master, save, replace=True, unless_same=True, expected=read_as)
         result.written = True
     except Unchanged:
         result.unchanged = True  # the same files again: the master already says all of it

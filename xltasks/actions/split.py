@@ -152,10 +152,11 @@ def split(master: Path, out_dir: Path, round_name: str, config: Config | None = 
     return SplitResult(Path(master), round_name, out_dir, files, groups, unassigned, book.findings + findings)
 
 
+BACKUP_FOLDER = "备份"  # returns replaced by --force are kept here, not among the returns to send
 PROCESS_POOL_FROM = 32  # as validate: below this many returns, starting processes costs more than it saves
 
 
 def _write_return(item: tuple) -> Path | None:
     programme, programme_id, office, share, info, path = item
     return write_atomically(path, lambda temp: write_return(temp, programme, programme_id, office, share, info),
-                            replace=True)
+                            replace=True, backup_dir=path.parent / BACKUP_FOLDER)
