@@ -163,7 +163,7 @@ def _make_backup(path: Path, folder: Path | None, expected: FileSignature | None
         raise WriteRefused(f"备份未能建立，原文件未改动。{describe_os_error(exc, where)}") from exc
     temp = None
     try:
-        fd, name = tempfile.mkstemp(prefix=".xltasks-", suffix=".备份" + path.suffix, dir=where)
+        fd, name = tempfile.mkstemp(prefix=temp_prefix(), suffix=".备份" + path.suffix, dir=where)
         temp = Path(name)
         digest = hashlib.sha256()
         with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
