@@ -224,3 +224,24 @@ def test_split_force_keeps_the_replaced_returns_in_a_backup_folder(tmp_path):
     kept = sorted((out / "备份").glob("*.备份-*.xlsx"))
     assert len(kept) == len(first) and all(f.backup and f.backup.parent == out / "备份" for f in again)
     assert sorted(p.read_bytes() for p in kept) == sorted(before.values())
+
+
+def test_merge_on_a_disk_without_room_for_the_backup_says_how_much_is_needed(small_disk, tmp_path, capsys):
+    """Through the CLI: exit 2, one Chinese sentence with the folder and the space needed; the master unchanged."""
+    from conftest import run
+    from test_merge_plan import answer
+
+    from xltasks.actions.split import split
+
+    issued = {f.share.unit: f.path for f in split(TONGCHUAN, tmp_path / "issued", "2026年11月").files}
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    answer(issued["市住建局"], returns / "zj.xlsx", "已完成", 100)
+    master = Path(shutil.copy(TONGCHUAN, small_disk / "总台账.xlsx"))
+    before = master.read_bytes()
+    _fill_to(small_disk, int(len(before) * 1.8))
+    code, _, err = run(["merge", str(master), str(returns), "--round", "2026年11月", "--as-of", "2026-11-25"], capsys)
+    assert code == 2, err
+    assert "磁盘空间不足" in err and str(small_disk) in err and "Errno" not in err and "内部出错" not in err, err
+    assert master.read_bytes() == before
+    assert not list(small_disk.glob(".xltasks-*")) and not _backups(master)

@@ -11,7 +11,7 @@ from xltasks.core.programme import Programme, build_programme
 from xltasks.files.master.write import save_master
 from xltasks.files.master.writer_lock import writes_master
 from xltasks.files.sources.tables import read_source
-from xltasks.files.xlsx.safe_write import WriteRefused, write_atomically
+from xltasks.files.xlsx.safe_write import FileSignature, WriteRefused, write_atomically
 
 
 @dataclass
@@ -88,11 +88,14 @@ def import_table(source: Path, master: Path | None, config: Config, *, force: bo
     source = Path(source)
     programme = read_programme(source, config)
     backup = None
+    read_as = None
+    if master is not None and force and Path(master).is_file():
+        read_as = FileSignature.of(Path(master))  # what is checked and backed up; saved meanwhile: not replaced
     if master is not None and force:
         _refuse_merged_master(Path(master))
     if master is not None:
         digest = sha256_of(source)
         backup = write_atomically(Path(master), lambda temp: save_master(
             programme, source.name, digest, temp, config.programme_start, config.status_labels, config.status_colors),
-                                  replace=force)
+                                  replace=force, expected=read_as)
     return ImportResult(source, master, programme, backup)
