@@ -155,8 +155,12 @@ def merge(master: Path, paths: list[Path], round_name: str, config: Config | Non
     if master.suffix.lower() not in (".xlsx", ".xlsm"):
         kind = master.suffix.lower().lstrip(".") or "未知"
         raise SourceError(finding("master.format", path=str(master), detail=kind))
-    read_as = FileSignature.of(master)  # before reading: a master saved meanwhile is then never overwritten
+    # taken before reading: a master saved meanwhile is then never overwritten (one that cannot be opened is told
+    # by read_master_whole, as before)
+    read_as = FileSignature.of(master) if master.is_file() else None
     book, sheets, info = read_master_whole(master, config.aliases)
+    if read_as is None:  # it appeared between the two checks: its signature now, the best there is
+        read_as = FileSignature.of(master)
     renamed = adopt_renamed_logs(sheets)
     # A round the master knows under another spelling ("2021年06月" for "2021年6月") keeps the master's spelling.
     round_name = next((known for known in history_rounds(sheets) if same_round(known, round_name)), round_name)
