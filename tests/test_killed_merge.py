@@ -97,15 +97,20 @@ def test_a_merge_killed_leaves_no_process_and_no_temporary_file(programme, tmp_p
     shutil.copy(source, master)
     before = master.read_bytes()
     proc = merge(master, inbox)
+    family: set[int] = set()  # every process seen below the merge, up to the kill
+
+    def seen() -> set[int]:
+        family.update(descendants(proc.pid))
+        return family
+
     if moment == "early":
         time.sleep(0.5)
-    elif moment == "validating":
-        assert _wait_for(lambda: descendants(proc.pid), proc), "the merge never started its validate pool"
-        time.sleep(0.2)
+    elif moment == "validating":  # killed the moment its validate pool is seen
+        assert _wait_for(seen, proc), "the merge never started its validate pool"
     else:
         assert _wait_for(lambda: any(n.startswith(".xltasks-tmp-") for n in temporaries(tmp_path)), proc), \
             "the merge never wrote its temporary master"
-    family = descendants(proc.pid)
+    seen()
     assert proc.poll() is None, "the merge ended before it could be killed"
     proc.kill()
     proc.wait(timeout=10)
