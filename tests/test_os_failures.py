@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SOURCES, run
+from conftest import SOURCES, run
 from xltasks.core.schemas import validator
 
 SOURCE = SOURCES / "tongchuan-tasks.xlsx"
